@@ -1,0 +1,3 @@
+"""xunjian's pytest plugin, for the runbook suites under tests/."""
+
+pytest_plugins = ["xunjian.plugin"]

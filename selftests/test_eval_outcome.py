@@ -1,0 +1,156 @@
+"""Observation errors, verdict ordering, failure text and secret redaction (pure evaluation, accept and reject tables)."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+import pytest
+from cases import assert_result, make_case
+from test_eval_http import HTTP
+from test_eval_log import LOG
+from test_eval_port import PORT
+from test_eval_process import PROCESS
+from test_eval_s3 import S3
+from test_eval_sql import DBS, NO_ROWS, sql_case
+
+from xunjian import checks, outcome
+from xunjian.checks import port
+from xunjian.checks.port import PortObservation
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.secrets import MissingSecret, Secrets, redact_urls
+from xunjian.result import ObservationError, Result, Verdict
+
+OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOWN
+
+
+SPECS: dict[str, dict[str, Any]] = {
+    "port": PORT,
+    "process": PROCESS,
+    "sql": {"kind": "sql", "name": "q", "db": "thqh", "query": "SELECT 1", "expect": NO_ROWS},
+    "log": LOG,
+    "http": HTTP,
+    "s3": S3,
+}
+REASON = "ssh: connect to host 127.0.10.1 port 22: Connection refused"
+
+
+def test_specs_cover_every_kind() -> None:
+    assert set(SPECS) == set(checks.KINDS)
+
+
+@pytest.mark.parametrize("kind", sorted(SPECS))
+def test_run_observation_error_is_unknown(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_case: CheckCase) -> NoReturn:
+        raise ObservationError(REASON)
+
+    case = make_case(SPECS[kind], databases=DBS)
+    mod = checks.module(kind)
+    monkeypatch.setattr(mod, "observe", refuse)
+    result = checks.run(case)
+    assert result == Result(UNKNOWN, mod.expected(case), f"could not observe: {REASON}", REASON)
+
+
+def test_run_evaluates_what_was_observed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(port, "observe", lambda _case: PortObservation((), None))
+    assert_result(checks.run(make_case(PORT)), CRIT, "port 3306 is not listening")
+
+
+def test_unknown_kind_is_named() -> None:
+    with pytest.raises(ValueError, match="unknown check kind 'ftp'; known: port, process"):
+        checks.module("ftp")
+
+
+@pytest.mark.parametrize(
+    ("verdict", "fails"), [(OK, False), (WARN, False), (CRIT, True), (UNKNOWN, True)]
+)
+def test_verdict_fails(verdict: Verdict, fails: bool) -> None:
+    assert verdict.fails is fails
+
+
+STEP = {
+    "title": "检查数据同步状态",
+    "normal": "`checkFlag=1` 的记录，其 `syncstate` 必须为 **0**",
+    "remedy": "参照 **监控与错误处理** 进行处理",
+}
+
+
+def test_failure_text_carries_the_runbook() -> None:
+    case = sql_case(NO_ROWS, step=STEP)
+    result = Result.crit(
+        "the query returns no rows", "2 row(s)", "2 violating row(s)", ("id=1, syncstate=1",)
+    )
+    text = outcome.failure_text(case, result)
+    for part in (
+        "[CRIT] 自测系统 / prod (127.0.10.1) / 步骤 1.2 检查数据同步状态: 2 violating row(s)",
+        "expected: the query returns no rows",
+        "actual:   2 row(s)",
+        "| id=1, syncstate=1",
+        "正常标准: `checkFlag=1` 的记录，其 `syncstate` 必须为 **0**",
+        "异常处理: 参照 **监控与错误处理** 进行处理",
+    ):
+        assert part in text
+
+
+def test_failure_text_omits_empty_runbook_text() -> None:
+    case = make_case(PORT, step={"title": "检查服务进程"})
+    text = outcome.failure_text(case, Result.crit("e", "a", "m"))
+    assert "步骤 1.1 检查服务进程: m" in text
+    assert "正常标准" not in text
+    assert "异常处理" not in text
+
+
+def test_failure_text_redacts_resolved_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    secrets = Secrets(environ={"THQH_MYSQL_PASSWORD": "s3cret-pw"})
+    secrets.resolve("${THQH_MYSQL_PASSWORD}")
+    monkeypatch.setattr(outcome, "SECRETS", secrets)
+    result = Result.unknown("a session", "login root/s3cret-pw refused; mysql://root:pw2@h/db")
+    text = outcome.failure_text(make_case(PORT), result)
+    assert "s3cret-pw" not in text
+    assert "pw2" not in text
+    assert "login root/*** refused; mysql://root:***@h/db" in text
+
+
+def test_secrets_redact_resolved_values_only() -> None:
+    secrets = Secrets(environ={"PW": "s3cret-pw", "OTHER": "hunter22", "SHORT": "ab"})
+    assert secrets.redact("s3cret-pw hunter22") == "s3cret-pw hunter22"
+    assert secrets.resolve("${PW}") == "s3cret-pw"
+    with pytest.raises(MissingSecret, match="SHORT is too short to be kept out of reports"):
+        secrets.resolve("${SHORT}")
+    assert secrets.redact("pw=s3cret-pw other=hunter22 ab") == "pw=*** other=hunter22 ab"
+
+
+def test_secrets_missing_and_malformed() -> None:
+    secrets = Secrets(environ={"EMPTY": ""})
+    assert secrets.missing("${EMPTY}")
+    assert secrets.missing("${ABSENT}")
+    with pytest.raises(MissingSecret, match="ABSENT is not set"):
+        secrets.resolve("${ABSENT}")
+    with pytest.raises(ValueError, match="not an environment reference"):
+        secrets.name("s3cret-pw")
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        pytest.param("mysql://root:pw@h:3306/db", "mysql://root:***@h:3306/db", id="password"),
+        pytest.param("http://h:9000/x@y", "http://h:9000/x@y", id="no-userinfo"),
+        pytest.param("http://user@h/", "http://user@h/", id="user-only"),
+    ],
+)
+def test_redact_urls(text: str, clean: str) -> None:
+    assert redact_urls(text) == clean
+
+
+def test_secret_with_a_control_character_is_refused_by_name() -> None:
+    with pytest.raises(MissingSecret, match="T_PW holds a control character"):
+        Secrets(environ={"T_PW": "password\r"}).resolve("${T_PW}")
+
+
+def test_run_turns_a_library_surprise_into_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(_case: CheckCase) -> NoReturn:
+        raise ValueError("unexpected reply")
+
+    monkeypatch.setattr(port, "observe", boom)
+    result = checks.run(make_case(PORT))
+    assert result.verdict is UNKNOWN
+    assert result.actual == "could not observe: ValueError: unexpected reply"

@@ -1,0 +1,60 @@
+"""The host probe's connection settings (no connection is made here)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from xunjian.observe import host
+from xunjian.result import ObservationError
+
+
+def test_control_dir_stays_short_enough_for_a_unix_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XUNJIAN_SSH_CONTROL_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", "/tmp/" + "x" * 90)
+    monkeypatch.setattr(host.tempfile, "tempdir", None)  # make tempfile re-read TMPDIR
+    assert host.control_dir() == f"/tmp/xunjian-ssh-{os.getuid()}"
+    assert len(host.control_dir()) + len("/") + 40 < 108  # %C is 40 hex digits
+
+
+def test_control_dir_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XUNJIAN_SSH_CONTROL_DIR", "/tmp/xj-mine")
+    assert host.control_dir() == "/tmp/xj-mine"
+
+
+def test_ssh_never_prompts_and_multiplexes() -> None:
+    kw = host.HostProbe("ssh://root@127.0.10.1", "/x/ssh_config", 5)._kwargs()
+    assert "BatchMode=yes" in kw["ssh_extra_args"]
+    assert "ServerAliveInterval" in kw["ssh_extra_args"]
+    assert kw["controlpath"].endswith("%%C")
+    assert kw["ssh_config"] == "/x/ssh_config" and kw["timeout"] == 5
+
+
+def test_local_backend_gets_no_ssh_options() -> None:
+    assert host.HostProbe("local://", "/x/ssh_config", 5)._kwargs() == {}
+
+
+class Hanging:
+    """A testinfra host whose transport never comes back (a paramiko channel on a dead link)."""
+
+    calls = 0
+
+    def run(self, *args: object) -> None:
+        Hanging.calls += 1
+        time.sleep(3)
+
+
+def test_a_transport_that_hangs_is_cut_off_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(host, "REMOTE_TIMEOUT", 0)
+    monkeypatch.setattr(host, "GRACE", 0)
+    probe = host.HostProbe("paramiko://root@127.0.10.1", None, 1)
+    probe._host = Hanging()
+    with pytest.raises(
+        ObservationError, match=r"paramiko://root@127.0.10.1 did not answer within 1s"
+    ):
+        probe.run("true")
+    with pytest.raises(ObservationError, match="did not answer"):
+        probe.run("true")  # the host is silent now: no second wait
+    assert Hanging.calls == 1

@@ -1,0 +1,1 @@
+"""xunjian: runbooks as a pytest suite."""

@@ -1,0 +1,86 @@
+"""XUNJIAN_LOOPBACK_ONLY=1: refuse to run checks against anything outside 127.0.0.0/8.
+
+The project's own tests and CI set it, so that a production inventory can be collected there
+but never run by mistake. Names other than ``localhost`` are refused unresolved: resolving
+them would already be traffic.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import subprocess
+from urllib.parse import urlsplit
+
+from xunjian.inventory import CheckCase
+from xunjian.inventory.schema import HttpCheck, S3Check
+
+ENV = "XUNJIAN_LOOPBACK_ONLY"
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV, "") not in ("", "0")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _ssh_targets(case: CheckCase) -> set[str]:
+    """Where ssh (or paramiko, which reads the same config) would really go: `ssh -G` evaluates
+    the config (HostName, ProxyJump, ProxyCommand) without connecting."""
+    url = urlsplit(case.connection)
+    argv = ["ssh", "-G"]
+    if case.ssh_config:
+        argv += ["-F", str(case.ssh_config)]
+    if url.port:
+        argv += ["-p", str(url.port)]
+    argv.append(url.hostname or "")
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {f"{case.connection} (ssh -G could not evaluate it)"}
+    found = set()
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "hostname":
+            found.add(value)
+        elif key == "proxyjump" and value != "none":
+            found |= {urlsplit(f"//{hop}").hostname or hop for hop in value.split(",")}
+        elif key == "proxycommand" and value != "none":
+            found.add(f"ProxyCommand {value}")
+    return found
+
+
+def targets(case: CheckCase) -> set[str]:
+    """Every address a case would contact."""
+    found = {case.host.address}
+    scheme = case.connection.split("://", 1)[0]
+    if scheme in ("ssh", "safe-ssh", "paramiko"):
+        found |= _ssh_targets(case)
+    elif scheme != "local":
+        found.add(f"{case.connection} (not checked: only ssh, paramiko and local are)")
+    found.update(db.host for db in case.host.databases.values() if db.host)
+    spec = case.spec
+    if isinstance(spec, HttpCheck):
+        found.add(urlsplit(spec.url).hostname or "")
+    if isinstance(spec, S3Check):
+        found.add(urlsplit(spec.endpoint).hostname or "")
+        if spec.console:
+            found.add(urlsplit(spec.console.url).hostname or "")
+    return {t for t in found if t}
+
+
+def outside(cases: list[CheckCase]) -> list[str]:
+    """One line per target outside the loopback range, with the checks that would contact it."""
+    users: dict[str, list[str]] = {}
+    for case in cases:
+        for target in targets(case):
+            if not _loopback(target):
+                users.setdefault(target, []).append(case.id)
+    return [f"{t} ({len(ids)} checks, e.g. {ids[0]})" for t, ids in sorted(users.items())]

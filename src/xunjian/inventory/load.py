@@ -1,0 +1,147 @@
+"""Load an inventory file: parse YAML, validate the schema, cross-check references, flatten."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from xunjian.inventory.case import CheckCase, default_name
+from xunjian.inventory.errors import InventoryError, from_validation
+from xunjian.inventory.schema import Check, HttpCheck, Inventory, LogCheck, S3Check, SqlCheck
+from xunjian.inventory.secrets import Secrets
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys silently; an inventory must not."""
+
+
+def _mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, Any] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        seen[key] = True
+    return loader.construct_mapping(node, deep=deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def parse(path: Path) -> Inventory:
+    """Read and validate one inventory file; raise :class:`InventoryError` on any problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InventoryError(path, [f"cannot read the file: {e.strerror}"]) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as e:
+        raise InventoryError(path, [f"not valid YAML: {e}"]) from None
+    if not isinstance(data, dict):
+        raise InventoryError(path, [f"(top level): expected a mapping, got {type(data).__name__}"])
+    try:
+        return Inventory.model_validate(data)
+    except ValidationError as e:
+        raise from_validation(path, e) from None
+
+
+def cases(inv: Inventory, path: Path) -> list[CheckCase]:
+    """Flatten to one case per check, checking step and database references and id uniqueness."""
+    problems: list[str] = []
+    out: list[CheckCase] = []
+    base = path.parent
+    for sys_id, system in inv.systems.items():
+        for host_id, host in system.hosts.items():
+            ssh_config = host.ssh_config or inv.defaults.ssh_config
+            for i, check in enumerate(host.checks):
+                where = f"systems.{sys_id}.hosts.{host_id}.checks[{i}]"
+                step = system.steps.get(check.step)
+                if step is None:
+                    known = ", ".join(sorted(system.steps)) or "none"
+                    problems.append(
+                        f"{where}.step: step {check.step!r} is not declared in systems.{sys_id}.steps"
+                        f" (declared: {known})"
+                    )
+                    continue
+                for db in _databases(check):
+                    if db not in host.databases:
+                        problems.append(
+                            f"{where}: database {db!r} is not declared in "
+                            f"systems.{sys_id}.hosts.{host_id}.databases"
+                        )
+                out.append(
+                    CheckCase(
+                        id=f"{sys_id}-{host_id}-{check.step}-{default_name(check)}",
+                        system_id=sys_id,
+                        system=system,
+                        host_id=host_id,
+                        host=host,
+                        step_id=check.step,
+                        step=step,
+                        spec=check,
+                        default_timeout=inv.defaults.timeout,
+                        ssh_config=(base / ssh_config).resolve() if ssh_config else None,
+                        index=i,
+                    )
+                )
+    dupes = [i for i, n in Counter(c.id for c in out).items() if n > 1]
+    problems += [
+        f"test id {d!r} is used by more than one check: give them distinct names" for d in dupes
+    ]
+    if problems:
+        raise InventoryError(path, problems)
+    return out
+
+
+def _databases(check: Check) -> list[str]:
+    if isinstance(check, SqlCheck):
+        return [check.db]
+    if isinstance(check, LogCheck) and check.path_from_sql:
+        return [check.path_from_sql.db]
+    return []
+
+
+def secret_refs(case: CheckCase) -> list[tuple[str, str]]:
+    """(key path, reference) of every secret a case needs."""
+    spec = case.spec
+    where = f"systems.{case.system_id}.hosts.{case.host_id}"
+    refs = [
+        (f"{where}.databases.{db}.password", case.host.databases[db].password)
+        for db in _databases(spec)
+    ]
+    if isinstance(spec, S3Check):
+        refs.append((f"{where}.checks[{case.index}].secret_key", spec.secret_key))
+    if isinstance(spec, HttpCheck):
+        refs += [
+            (f"{where}.checks[{case.index}].secret_headers.{k}", v)
+            for k, v in spec.secret_headers.items()
+        ]
+    return refs
+
+
+def check_secrets(path: Path, selected: list[CheckCase], secrets: Secrets) -> None:
+    """Stop before any check runs if a secret the selected checks need is not in the environment."""
+    problems = sorted(
+        {
+            f"{key}: environment variable {secrets.name(ref)} is not set (expected the secret there)"
+            for case in selected
+            for key, ref in secret_refs(case)
+            if secrets.missing(ref)
+        }
+    )
+    if problems:
+        raise InventoryError(path, problems)
+
+
+def load(path: Path) -> list[CheckCase]:
+    return cases(parse(path), path)

@@ -1,0 +1,102 @@
+"""Baseline data for the daily checks: MariaDB tables, the rsync log and the S3 bucket.
+
+Seeding is idempotent and restores the baseline, so a fault injected by a test is undone by ``up``.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from string import Template
+
+import urllib3
+from minio import Minio
+
+from xunjian.lab.mariadb import MariaDB
+from xunjian.lab.paths import FILES, LabPaths
+from xunjian.lab.topology import S3_ACCESS_KEY, S3_BUCKET, S3_PORT, WECOM
+
+CSV_TABLES = ("customer_info", "account_info", "trade_detail", "position_daily", "fund_flow")
+
+
+def sql_statements(paths: LabPaths) -> list[str]:
+    text = Template((FILES / "seed.sql").read_text(encoding="utf-8")).safe_substitute(fs=paths.fs)
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";")]
+
+
+def seed_database(db: MariaDB, paths: LabPaths, password: str) -> None:
+    conn = db.connect(database=None)
+    try:
+        with conn.cursor() as cur:
+            for statement in sql_statements(paths):
+                cur.execute(statement.rstrip(";"))
+            # TCP logins from 127.0.10.x (the apps, the checks) use this account and the lab secret.
+            cur.execute("CREATE USER IF NOT EXISTS 'root'@'127.%%' IDENTIFIED BY %s", (password,))
+            cur.execute("ALTER USER 'root'@'127.%%' IDENTIFIED BY %s", (password,))
+            cur.execute("GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.%' WITH GRANT OPTION")
+    finally:
+        conn.close()
+
+
+def rsync_log_lines(now: datetime, runs: int = 7) -> list[str]:
+    """A realistic rsync_data.log: one run per day, newest last, every run ending in 传输成功."""
+    lines: list[str] = []
+    for day in range(runs - 1, -1, -1):
+        start = (now - timedelta(days=day)).replace(hour=1, minute=30, second=0, microsecond=0)
+        if start > now:
+            start -= timedelta(days=1)
+        stamp = start.strftime("%Y%m%d")
+        lines.append(f"[{start:%Y-%m-%d %H:%M:%S}] 开始同步 push_csv -> 数据处理服务")
+        second = start + timedelta(seconds=1)
+        lines.append(f"[{second:%Y-%m-%d %H:%M:%S}] sending incremental file list")
+        for i, table in enumerate(CSV_TABLES):
+            size = 180_000 + 37_411 * (i + 1) + 913 * day
+            lines.append(
+                f"[{start + timedelta(seconds=2 + i):%Y-%m-%d %H:%M:%S}] "
+                f"incr_csv/{table}_{stamp}.csv  {size:,} bytes"
+            )
+        lines.append(
+            f"[{start + timedelta(seconds=8):%Y-%m-%d %H:%M:%S}] sent 1,184,213 bytes  "
+            f"received 412 bytes  236,925.00 bytes/sec; total size is 9,840,115  "
+            f"speedup is 8.31"
+        )
+        lines.append(
+            f"[{start + timedelta(seconds=9):%Y-%m-%d %H:%M:%S}] 传输成功 "
+            f"({len(CSV_TABLES)} files, rc=0)"
+        )
+    return lines
+
+
+def seed_files(paths: LabPaths) -> None:
+    for sub in ("incr_csv", "full_csv", "push_csv", "rsync_log"):
+        (paths.rsync_data / sub).mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d")
+    for table in CSV_TABLES:
+        csv = paths.rsync_data / "incr_csv" / f"{table}_{stamp}.csv"
+        if not csv.exists():
+            csv.write_text("id,name,updated_at\n1,lab,2025-01-01 00:00:00\n", encoding="utf-8")
+    paths.rsync_log.write_text("\n".join(rsync_log_lines(datetime.now())) + "\n", encoding="utf-8")
+
+
+def seed_s3(secret_key: str) -> None:
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=3, read=10),
+        retries=urllib3.Retry(total=2, backoff_factor=0.5),
+    )
+    client = Minio(
+        f"{WECOM}:{S3_PORT}",
+        access_key=S3_ACCESS_KEY,
+        secret_key=secret_key,
+        secure=False,
+        http_client=http,
+    )
+    if not client.bucket_exists(S3_BUCKET):
+        client.make_bucket(S3_BUCKET)
+    objects = {
+        "chatdata/2025/msg-lab-0001.json": b'{"msgid":"lab-msg-0001","msgtype":"text"}\n',
+        "chatdata/2025/msg-lab-0002.json": b'{"msgid":"lab-msg-0002","msgtype":"text"}\n',
+        "media/lab-voice-0001.amr": b"#!AMR\n" + bytes(64),
+    }
+    for key, data in objects.items():
+        client.put_object(S3_BUCKET, key, io.BytesIO(data), len(data))

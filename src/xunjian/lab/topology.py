@@ -1,0 +1,118 @@
+"""The fixed lab topology: one loopback address per production host of runbook 000 part 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MINIAPP = "127.0.10.1"  # 客户账户分析小程序 (172.18.26.170)
+LITHIUM = "127.0.10.2"  # 碳酸锂指数发布 (172.17.10.223)
+WECOM = "127.0.10.3"  # 企微会话存档 (172.17.10.202)
+BDDS = "127.0.10.4"  # 业务数据展示系统 (172.18.26.59)
+BOARD = "127.0.10.5"  # 统计看板 (172.18.26.173)
+
+HOSTS: dict[str, str] = {
+    "miniapp": MINIAPP,
+    "lithium": LITHIUM,
+    "wecom": WECOM,
+    "bdds": BDDS,
+    "board": BOARD,
+}
+
+MYSQL_ADDRS = (MINIAPP, LITHIUM, WECOM, BDDS)
+REDIS_ADDRS = (MINIAPP, WECOM)
+SSH_PORT = 2222
+S3_BUCKET = "thqh-enterprise-wechat"
+S3_ACCESS_KEY = "myminioadmin"
+CONSOLE_PORT = 9001
+S3_PORT = 9000
+SECRET_KEYS = ("THQH_MYSQL_PASSWORD", "THQH_MINIO_SECRET_KEY")
+
+
+@dataclass(frozen=True)
+class JavaApp:
+    """One stand-in Java service: its component name, runbook jar path and what it depends on."""
+
+    name: str
+    jar: str  # absolute path on the production host; the lab puts it under <labdir>/root
+    listen: tuple[tuple[str, int], ...]
+    database: str
+    db_host: str
+    redis: str | None = None
+    feature: str | None = None
+
+    @property
+    def component(self) -> str:
+        return "app:" + self.name
+
+
+DATAX_JAR = "datax-web-0.0.1-SNAPSHOT.jar"
+
+JAVA_APPS: tuple[JavaApp, ...] = (
+    JavaApp(
+        "ProcessServer",
+        "/usr/local/my/ProcessServer-0.0.1-SNAPSHOT.jar",
+        ((MINIAPP, 8083),),
+        "thqh",
+        MINIAPP,
+        redis=MINIAPP,
+    ),
+    JavaApp(
+        "wechat_miniprogram_backend",
+        "/usr/local/wxServer/wechat_miniprogram_backend-0.0.1-SNAPSHOT.jar",
+        ((MINIAPP, 8080),),
+        "thqh",
+        MINIAPP,
+        redis=MINIAPP,
+    ),
+    JavaApp(
+        "wechat_miniprogram_management_backend",
+        "/usr/local/wxServer/wechat_miniprogram_management_backend-0.0.1-SNAPSHOT.jar",
+        ((MINIAPP, 18080),),
+        "thqh",
+        MINIAPP,
+    ),
+    JavaApp(
+        "datax-miniapp",
+        "/usr/local/datax-web/miniapp/" + DATAX_JAR,
+        ((MINIAPP, 9527), (MINIAPP, 9999)),
+        "thqh",
+        MINIAPP,
+    ),
+    JavaApp(
+        "lightServer",
+        "/usr/local/my/server/lightServer-0.0.1-SNAPSHOT.jar",
+        ((LITHIUM, 8081),),
+        "lithium",
+        LITHIUM,
+        feature="index-latest",
+    ),
+    JavaApp(
+        "lightDataServer",
+        "/usr/local/my/server/lightDataServer-0.0.1-SNAPSHOT.jar",
+        ((LITHIUM, 8082),),
+        "lithium",
+        LITHIUM,
+    ),
+    JavaApp(
+        "enterprise_wechat_backend",
+        "/usr/local/my/EWC_server/enterprise_wechat_backend-0.0.1-SNAPSHOT.jar",
+        ((WECOM, 8081),),
+        "thqh_enterprise_wechat",
+        WECOM,
+        redis=WECOM,
+    ),
+    JavaApp(
+        "BDDSServer",
+        "/usr/local/my/jar/BDDSServer-0.0.1-SNAPSHOT.jar",
+        ((BDDS, 8080),),
+        "bdds",
+        BDDS,
+    ),
+    JavaApp(
+        "datax-bdds",
+        "/usr/local/datax-web/bdds/" + DATAX_JAR,
+        ((BDDS, 9527), (BDDS, 9999)),
+        "bdds",
+        BDDS,
+    ),
+)

@@ -1,0 +1,1 @@
+"""Observers: how the machine is looked at (testinfra hosts, sockets, processes, databases)."""

@@ -1,0 +1,86 @@
+"""MySQL/MariaDB queries in a read-only session with a statement time limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pymysql
+
+from xunjian.inventory import CheckCase
+from xunjian.inventory.schema import Database
+from xunjian.inventory.secrets import SECRETS
+from xunjian.result import ObservationError
+
+
+@dataclass(frozen=True)
+class Rows:
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    truncated: bool
+
+
+MAX_ROWS = 1000
+
+_CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
+
+
+def _connect(db: Database, address: str, timeout: float) -> pymysql.connections.Connection[Any]:
+    conn = pymysql.connect(
+        host=db.host or address,
+        port=db.port,
+        user=db.user,
+        password=SECRETS.resolve(db.password),
+        database=db.database,
+        connect_timeout=timeout,
+        read_timeout=db.statement_timeout + timeout,
+        write_timeout=timeout,
+        charset="utf8mb4",
+        autocommit=False,
+    )
+    with conn.cursor() as cur:
+        # MariaDB counts seconds, MySQL milliseconds; each ignores the other's variable name.
+        if "mariadb" in conn.get_server_info().lower():
+            cur.execute("SET SESSION max_statement_time = %s", (db.statement_timeout,))
+        else:
+            cur.execute("SET SESSION MAX_EXECUTION_TIME = %s", (int(db.statement_timeout * 1000),))
+        cur.execute("SET SESSION TRANSACTION READ ONLY")
+    return conn
+
+
+def query(case: CheckCase, db_name: str, sql: str) -> Rows:
+    """Run one statement read-only; connection problems become ObservationError."""
+    db = case.host.databases[db_name]
+    key = (case.host_key, db_name)
+    try:
+        conn = _CONNECTIONS.get(key)
+        if conn is None or not conn.open:
+            conn = _CONNECTIONS[key] = _connect(db, case.host.address, case.timeout)
+        with conn.cursor() as cur:
+            cur.execute("START TRANSACTION READ ONLY")
+            cur.execute(sql)
+            columns = tuple(d[0] for d in cur.description or ())
+            rows = cur.fetchmany(MAX_ROWS + 1)
+            conn.rollback()
+    except pymysql.err.ProgrammingError as e:
+        raise ObservationError(f"query rejected by {db.database}: {e.args[-1]}") from None
+    except pymysql.MySQLError as e:
+        _CONNECTIONS.pop(key, None)
+        raise ObservationError(
+            f"mysql {db.user}@{db.host or case.host.address}:{db.port}/{db.database}: {_msg(e)}"
+        ) from None
+    return Rows(columns, tuple(tuple(r) for r in rows[:MAX_ROWS]), len(rows) > MAX_ROWS)
+
+
+def _msg(e: Exception) -> str:
+    return str(e.args[-1]) if e.args else type(e).__name__
+
+
+def reset() -> None:
+    """Close every connection (end of a session)."""
+    for conn in _CONNECTIONS.values():
+        try:
+            conn.close()
+        except pymysql.MySQLError:
+            pass
+    _CONNECTIONS.clear()
