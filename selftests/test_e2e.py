@@ -8,7 +8,6 @@ xdist by host, HTML, JUnit and Allure), only with the reports written to a tempo
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from terminal_output import failures
+from terminal_output import failures, run_env
 
 from xunjian.lab import Lab
 
@@ -56,7 +55,7 @@ def daily(lab: Lab, out: Path, *args: str, env: dict[str, str] | None = None) ->
             *args,
         ],
         cwd=ROOT,
-        env=os.environ | lab.env() | (env or {}),
+        env=run_env(lab.env() | (env or {})),
         capture_output=True,
         text=True,
         timeout=600,
@@ -256,7 +255,7 @@ def test_sshd_down_makes_host_checks_unknown_not_tracebacks(
     assert failures(broken.stdout).count("[UNKNOWN]") == len(through_ssh)
     reasons = {
         ln.split("unreachable: ", 1)[1]
-        for ln in broken.stdout.splitlines()
+        for ln in failures(broken.stdout).splitlines()
         if "unreachable: " in ln
     }
     assert reasons and all("Connection refused" in r for r in reasons), reasons

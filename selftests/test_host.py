@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -11,11 +13,27 @@ from xunjian.observe import host
 from xunjian.result import ObservationError
 
 
-def test_control_dir_stays_short_enough_for_a_unix_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_control_dir_stays_short_enough_for_a_unix_socket(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    long_tmp = tmp_path / ("x" * 90)
+    long_tmp.mkdir()  # tempfile ignores a TMPDIR that does not exist
     monkeypatch.delenv("XUNJIAN_SSH_CONTROL_DIR", raising=False)
-    monkeypatch.setenv("TMPDIR", "/tmp/" + "x" * 90)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
     monkeypatch.setattr(host.tempfile, "tempdir", None)  # make tempfile re-read TMPDIR
+    assert host.tempfile.gettempdir() == str(long_tmp)
     assert host.control_dir() == f"/tmp/xunjian-ssh-{os.getuid()}"
+
+
+def test_control_dir_follows_a_short_tmpdir(monkeypatch: pytest.MonkeyPatch) -> None:
+    short = Path(tempfile.mkdtemp(prefix="xj", dir="/tmp"))
+    monkeypatch.delenv("XUNJIAN_SSH_CONTROL_DIR", raising=False)
+    monkeypatch.setenv("TMPDIR", str(short))
+    monkeypatch.setattr(host.tempfile, "tempdir", None)
+    try:
+        assert host.control_dir() == f"{short}/xunjian-ssh-{os.getuid()}"
+    finally:
+        short.rmdir()
     assert len(host.control_dir()) + len("/") + 40 < 108  # %C is 40 hex digits
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pymysql
@@ -17,6 +15,8 @@ import requests
 
 from xunjian.lab import Lab, process
 from xunjian.lab.topology import HOSTS, JAVA_APPS, S3_ACCESS_KEY
+
+pytestmark = pytest.mark.lab
 
 ALL_COMPONENTS = {
     "mariadb",
@@ -203,7 +203,6 @@ def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
     secrets = lab.env()
     assert set(secrets) == {"THQH_MYSQL_PASSWORD", "THQH_MINIO_SECRET_KEY"}
     for command in ("up", "status"):
-        started = time.monotonic()
         result = subprocess.run(
             [sys.executable, "-m", "xunjian.lab", command],
             capture_output=True,
@@ -215,6 +214,4 @@ def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
         output = result.stdout + result.stderr
         assert not [k for k, v in secrets.items() if v in output], f"secret leaked by {command}"
         assert len(output.splitlines()) >= len(ALL_COMPONENTS)
-        if command == "up":
-            assert time.monotonic() - started < 30, "a warm up should be fast"
-    assert json.dumps(secrets)  # the API returns plain strings
+    assert all(isinstance(v, str) and len(v) >= 16 for v in secrets.values())

@@ -74,7 +74,9 @@ def test_parsing_finds_the_runbook() -> None:
 @pytest.mark.parametrize("number", sorted(SYSTEMS))
 def test_every_row_with_its_words(number: str, cases: list[CheckCase]) -> None:
     mine = [c for c in cases if c.system_id == SYSTEMS[number]]
-    for step, (title, normal, remedy) in rows(sections()[number]).items():
+    found = rows(sections()[number])
+    assert found, f"the parser found no rows in section {number}"
+    for step, (title, normal, remedy) in found.items():
         checks = [c for c in mine if c.step_id == step]
         assert checks, f"runbook row {step} has no check"
         assert (checks[0].step.title, checks[0].step.normal, checks[0].step.remedy) == (
@@ -88,5 +90,6 @@ def test_every_row_with_its_words(number: str, cases: list[CheckCase]) -> None:
 def test_every_port_and_jar(number: str, cases: list[CheckCase]) -> None:
     mine = [c.spec for c in cases if c.system_id == SYSTEMS[number]]
     text = sections()[number]
+    assert ports(text), f"the parser found no ports in section {number}"
     assert {s.port for s in mine if isinstance(s, PortCheck)} == ports(text)
     assert {s.jar for s in mine if isinstance(s, ProcessCheck)} == jars(text)

@@ -7,6 +7,7 @@ them would already be traffic.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import subprocess
@@ -32,19 +33,24 @@ def _loopback(host: str) -> bool:
 
 
 def _ssh_targets(case: CheckCase) -> set[str]:
+    return set(_ssh_g(case.connection, str(case.ssh_config) if case.ssh_config else None))
+
+
+@functools.cache
+def _ssh_g(connection: str, ssh_config: str | None) -> frozenset[str]:
     """Where ssh (or paramiko, which reads the same config) would really go: `ssh -G` evaluates
-    the config (HostName, ProxyJump, ProxyCommand) without connecting."""
-    url = urlsplit(case.connection)
+    the config (HostName, ProxyJump, ProxyCommand) without connecting. Once per host and config."""
+    url = urlsplit(connection)
     argv = ["ssh", "-G"]
-    if case.ssh_config:
-        argv += ["-F", str(case.ssh_config)]
+    if ssh_config:
+        argv += ["-F", ssh_config]
     if url.port:
         argv += ["-p", str(url.port)]
     argv.append(url.hostname or "")
     try:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
-        return {f"{case.connection} (ssh -G could not evaluate it)"}
+        return frozenset({f"{connection} (ssh -G could not evaluate it)"})
     found = set()
     for line in out.splitlines():
         key, _, value = line.partition(" ")
@@ -54,7 +60,7 @@ def _ssh_targets(case: CheckCase) -> set[str]:
             found |= {urlsplit(f"//{hop}").hostname or hop for hop in value.split(",")}
         elif key == "proxycommand" and value != "none":
             found.add(f"ProxyCommand {value}")
-    return found
+    return frozenset(found)
 
 
 def targets(case: CheckCase) -> set[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from xunjian.lab.topology import JAVA_APPS
 __all__ = ["ComponentStatus", "Lab", "LabError"]
 
 Report = Callable[[ComponentStatus], None]
+LOCK_WAIT = 600.0  # seconds to wait for another lab command (a cold `up` installs packages)
 
 
 class Lab:
@@ -186,8 +188,20 @@ class Lab:
     @contextmanager
     def _lock(self) -> Iterator[None]:
         self.paths.root.mkdir(parents=True, exist_ok=True)
-        with open(self.paths.root / "lab.lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        path = self.paths.root / "lab.lock"
+        with open(path, "w") as fh:
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LabError(
+                            f"another lab command has held {path} for over {LOCK_WAIT:.0f} s;"
+                            " is a stuck `python -m xunjian.lab` running?"
+                        ) from None
+                    time.sleep(0.2)
             try:
                 yield
             finally:
