@@ -96,11 +96,18 @@ def answer(
             id="http-json-missing",
         ),
         pytest.param(
-            HTTP | {"json": [{"path": "$.status", "exists": False}]},
+            HTTP | {"json": [{"path": "$.status", "exists": False, "equals": "UP"}]},
             answer(body="{}"),
             OK,
             "200",
             id="http-json-optional-missing",
+        ),
+        pytest.param(
+            HTTP | {"json": [{"path": "$.status", "exists": False, "equals": "UP"}]},
+            answer(body='{"status": "DOWN"}'),
+            CRIT,
+            "$.status is 'DOWN', not 'UP'",
+            id="http-json-optional-differs",
         ),
         pytest.param(
             HTTP | {"json": [{"path": "$.count", "equals": 3}]},

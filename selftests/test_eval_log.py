@@ -95,10 +95,30 @@ def tail(*lines: str) -> LogObservation:
         pytest.param(tail(FAILED, *GOOD), CRIT, "1 failure line(s)", id="log-failure-then-ok"),
         pytest.param(tail("2024-05-02 开始传输"), CRIT, "no '传输成功'", id="log-no-success"),
         pytest.param(tail(), CRIT, "(empty file)", id="log-empty"),
+        pytest.param(tail(), CRIT, "the log is empty", id="log-empty-message"),
+        pytest.param(tail("", "  "), CRIT, "(2 blank line(s))", id="log-blank-lines"),
     ],
 )
 def test_log(obs: LogObservation, verdict: Verdict, text: str) -> None:
     assert_result(log.evaluate(make_case(LOG), obs), verdict, text)
+
+
+FAILURE_ONLY = LOG | {"success": None}
+
+
+@pytest.mark.parametrize(
+    ("obs", "verdict", "text"),
+    [
+        pytest.param(tail(*GOOD), OK, "last line: 2024-05-01 02:03:10 传输成功", id="quiet-log"),
+        pytest.param(tail(GOOD[0], FAILED), CRIT, "传输失败: rsync error code 12", id="failure"),
+        pytest.param(tail(), CRIT, "(empty file)", id="empty"),
+        pytest.param(tail(), CRIT, "nothing was logged to judge", id="empty-message"),
+        pytest.param(tail("", "\t"), CRIT, "(2 blank line(s))", id="blank-lines"),
+    ],
+)
+def test_log_failure_only(obs: LogObservation, verdict: Verdict, text: str) -> None:
+    """Without a success marker, an empty tail must not pass: nothing was observed."""
+    assert_result(log.evaluate(make_case(FAILURE_ONLY), obs), verdict, text)
 
 
 def test_log_failure_lines_in_details() -> None:
@@ -107,7 +127,7 @@ def test_log_failure_lines_in_details() -> None:
     assert LOG_PATH in result.expected
 
 
-def test_log_without_success_marker_accepts_any_tail() -> None:
-    case = make_case(LOG | {"success": None})
+def test_log_without_success_marker_accepts_any_tail_with_lines() -> None:
+    case = make_case(FAILURE_ONLY)
     assert log.evaluate(case, tail("something")).verdict is OK
     assert log.evaluate(case, tail("something", FAILED)).verdict is CRIT

@@ -9,6 +9,7 @@ from typing import Any
 import requests
 from jsonpath_ng import parse as jsonpath
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
 from xunjian.inventory.schema import HttpCheck
 from xunjian.inventory.secrets import SECRETS
@@ -26,8 +27,7 @@ class HttpObservation:
 
 
 def _spec(case: CheckCase) -> HttpCheck:
-    assert isinstance(case.spec, HttpCheck)
-    return case.spec
+    return spec_of(case, HttpCheck)
 
 
 def expected(case: CheckCase) -> str:
@@ -41,6 +41,11 @@ def expected(case: CheckCase) -> str:
     if spec.latency_crit_ms or spec.latency_warn_ms:
         parts.append(f"latency < {spec.latency_warn_ms or spec.latency_crit_ms:g} ms")
     return "; ".join(parts)
+
+
+def budget(case: CheckCase) -> float:
+    """The whole exchange within the check's timeout: a trickling server is cut off there."""
+    return case.timeout
 
 
 _VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}

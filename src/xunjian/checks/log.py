@@ -9,10 +9,11 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
 from xunjian.inventory.schema import LogCheck
 from xunjian.observe.host import probe_for
-from xunjian.observe.mysql import query
+from xunjian.observe.mysql import query, query_limit
 from xunjian.result import ObservationError, Result
 
 
@@ -23,8 +24,7 @@ class LogObservation:
 
 
 def _spec(case: CheckCase) -> LogCheck:
-    assert isinstance(case.spec, LogCheck)
-    return case.spec
+    return spec_of(case, LogCheck)
 
 
 def derive_path(stored: str, parent: int, relative: str) -> str:
@@ -47,12 +47,19 @@ def expected(case: CheckCase) -> str:
     return " ".join(parts)
 
 
+def budget(case: CheckCase) -> float:
+    """The path query, if any, then one ``tail`` on the host."""
+    src = _spec(case).path_from_sql
+    return (query_limit(case, src.db) if src else 0) + probe_for(case).limit
+
+
 def locate(case: CheckCase) -> str:
     spec = _spec(case)
     if spec.path:
         return spec.path
     src = spec.path_from_sql
-    assert src is not None
+    if src is None:
+        raise TypeError(f"{case.id}: a log check needs path or path_from_sql")
     rows = query(case, src.db, src.query)
     if not rows.rows or not rows.rows[0] or not isinstance(rows.rows[0][0], str):
         raise ObservationError(f"the path query returned no path (rows: {rows.rows[:1]!r})")
@@ -78,15 +85,18 @@ def evaluate(case: CheckCase, obs: LogObservation) -> Result:
     exp = f"{obs.path}: {expected(case)}"
     if obs.lines is None:
         return Result.crit(exp, f"{obs.path} does not exist", "the log file is missing")
+    if not any(line.strip() for line in obs.lines):
+        # no line to judge: a failure-only check must not pass on a log that says nothing
+        actual = "(empty file)" if not obs.lines else f"({len(obs.lines)} blank line(s))"
+        return Result.crit(exp, actual, "the log is empty: nothing was logged to judge")
     bad = tuple(line for line in obs.lines if any(f in line for f in spec.failure))
     if bad:
         return Result.crit(exp, f"{len(bad)} failure line(s)", f"{bad[-1].strip()}", bad[-5:])
     # "日志最后显示传输成功，无“传输失败”": with no failure line in the tail, a success line
     # in it is the last transfer's outcome
+    last = obs.lines[-1].strip()
     if spec.success and not any(spec.success in ln for ln in obs.lines):
-        last = obs.lines[-1].strip() if obs.lines else "(empty file)"
         return Result.crit(
             exp, f"no {spec.success!r}; last line: {last}", f"no {spec.success!r} in the tail"
         )
-    last = obs.lines[-1].strip() if obs.lines else "(empty file)"
     return Result.ok(exp, f"last line: {last}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
 from xunjian.inventory.schema import PortCheck
 from xunjian.observe.host import probe_for
@@ -21,8 +22,7 @@ class PortObservation:
 
 
 def _spec(case: CheckCase) -> PortCheck:
-    assert isinstance(case.spec, PortCheck)
-    return case.spec
+    return spec_of(case, PortCheck)
 
 
 def _addresses(case: CheckCase) -> set[str]:
@@ -39,6 +39,11 @@ def expected(case: CheckCase) -> str:
     if spec.outside:
         text += f"; TCP connect from the runner to {case.host.address}:{spec.port} succeeds"
     return text
+
+
+def budget(case: CheckCase) -> float:
+    """One ``ss`` on the host, then the connect from the runner."""
+    return probe_for(case).limit + (case.timeout if _spec(case).outside else 0)
 
 
 def connect(address: str, port: int, timeout: float) -> tuple[str | None, bool]:

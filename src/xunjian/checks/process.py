@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
 from xunjian.inventory.schema import ProcessCheck
 from xunjian.observe.host import probe_for
@@ -20,14 +21,18 @@ class ProcessObservation:
 
 
 def _spec(case: CheckCase) -> ProcessCheck:
-    assert isinstance(case.spec, ProcessCheck)
-    return case.spec
+    return spec_of(case, ProcessCheck)
 
 
 def expected(case: CheckCase) -> str:
     spec = _spec(case)
     text = f"a {spec.binary} process whose command line names {PurePosixPath(spec.jar).name}"
     return text + (f", listening on port {spec.port}" if spec.port else "")
+
+
+def budget(case: CheckCase) -> float:
+    """One ``ps`` and one ``ss`` on the host."""
+    return 2 * probe_for(case).limit
 
 
 def observe(case: CheckCase) -> ProcessObservation:

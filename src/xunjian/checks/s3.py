@@ -10,11 +10,12 @@ import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
 from xunjian.inventory.schema import S3Check
 from xunjian.inventory.secrets import SECRETS
 from xunjian.observe import web
-from xunjian.observe.host import probe_for
+from xunjian.observe.host import CommandOutput, probe_for
 from xunjian.result import ObservationError, Result, Verdict
 
 
@@ -23,12 +24,20 @@ class S3Observation:
     health: str  # "200" or an error
     bucket: str  # "exists", "missing" or an error
     console: str | None  # "204 token" (status, session cookie) or an error; None: not configured
-    unit: str | None  # systemctl is-active output; None when not configured
+    unit: str | None  # the state systemctl is-active printed; None: not configured or not seen
+    unit_error: str | None = None  # why the unit's state could not be seen
+
+
+# systemctl is-active: exit 0 if the unit is active (or reloading), 3 otherwise ("program is
+# not running", LSB), printing its state: inactive, failed, activating, or unknown / inactive
+# for a unit that does not exist. Any other exit (1: no systemd or bus, 127: no systemctl, 124:
+# timed out) says nothing about the unit.
+IS_ACTIVE_CODES = frozenset({0, 3})
+ACTIVE = frozenset({"active", "reloading"})
 
 
 def _spec(case: CheckCase) -> S3Check:
-    assert isinstance(case.spec, S3Check)
-    return case.spec
+    return spec_of(case, S3Check)
 
 
 def expected(case: CheckCase) -> str:
@@ -42,6 +51,13 @@ def expected(case: CheckCase) -> str:
     if spec.unit:
         parts.append(f"{spec.unit} is active")
     return "; ".join(parts)
+
+
+def budget(case: CheckCase) -> float:
+    """Health, bucket (a region lookup, then the bucket), console; the unit on the host."""
+    spec = _spec(case)
+    requests_made = 3 + (1 if spec.console else 0)
+    return requests_made * case.timeout + (probe_for(case).limit if spec.unit else 0)
 
 
 def _health(spec: S3Check, timeout: float) -> str:
@@ -105,13 +121,22 @@ def _console(spec: S3Check, timeout: float) -> str | None:
         return f"no answer ({type(e).__name__})"
 
 
-def _unit(case: CheckCase, unit: str | None) -> str | None:
+def unit_state(out: CommandOutput) -> tuple[str | None, str | None]:
+    """(state, None) from ``systemctl is-active``'s answer, or (None, why it says nothing)."""
+    state = out.stdout.strip()
+    if out.rc in IS_ACTIVE_CODES and state and len(state.split()) == 1:
+        return state, None
+    said = "; ".join(ln.strip() for ln in (out.stderr or out.stdout).splitlines() if ln.strip())
+    return None, f"systemctl is-active failed (rc={out.rc}): {said[:200] or 'no output'}"
+
+
+def _unit(case: CheckCase, unit: str | None) -> tuple[str | None, str | None]:
     if not unit:
-        return None
+        return None, None
     try:
-        return str(probe_for(case).run("systemctl is-active %s", unit).stdout.strip() or "unknown")
+        return unit_state(probe_for(case).run("systemctl is-active %s", unit))
     except ObservationError as e:
-        return f"not observed: {e}"
+        return None, str(e)
 
 
 def observe(case: CheckCase) -> S3Observation:
@@ -120,7 +145,7 @@ def observe(case: CheckCase) -> S3Observation:
         _health(spec, case.timeout),
         _bucket(spec, case.timeout),
         _console(spec, case.timeout),
-        _unit(case, spec.unit),
+        *_unit(case, spec.unit),
     )
 
 
@@ -136,13 +161,18 @@ def evaluate(case: CheckCase, obs: S3Observation) -> Result:
         parts.append(f"console login {obs.console}")
         if obs.console not in ("200 token", "204 token"):
             problems.append(f"console login answers {obs.console} (expected 204 and a token)")
-    if obs.unit is not None:
+    unseen: list[str] = []
+    if obs.unit_error is not None:
+        unseen.append(f"{spec.unit} not observed: {obs.unit_error}")
+        parts.append(unseen[0])
+    elif obs.unit is not None:
         parts.append(f"{spec.unit} {obs.unit}")
-        if obs.unit != "active":
-            problems.append(f"{spec.unit} is {obs.unit}")
+        if obs.unit not in ACTIVE:
+            missing = " (no such unit)" if obs.unit == "unknown" else ""
+            problems.append(f"{spec.unit} is {obs.unit}{missing}")
     actual = "; ".join(parts)
-    if problems:
-        if obs.unit is not None and obs.unit.startswith("not observed") and len(problems) == 1:
-            return Result(Verdict.UNKNOWN, expected(case), actual, problems[0])
-        return Result.crit(expected(case), actual, "; ".join(problems))
+    if problems:  # what was seen to be wrong outweighs what could not be seen
+        return Result.crit(expected(case), actual, "; ".join(problems + unseen))
+    if unseen:
+        return Result(Verdict.UNKNOWN, expected(case), actual, unseen[0])
     return Result.ok(expected(case), actual)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
+from xunjian.checks.spec import spec_of
 from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import Comparison, SqlCheck
-from xunjian.observe.mysql import Rows, query
+from xunjian.inventory.schema import Comparison, SqlCheck, SqlExpect
+from xunjian.observe.mysql import Rows, query, query_limit
 from xunjian.result import Result
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -21,22 +22,33 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 
 
 def _spec(case: CheckCase) -> SqlCheck:
-    assert isinstance(case.spec, SqlCheck)
-    return case.spec
+    return spec_of(case, SqlCheck)
 
 
 def _cmp(c: Comparison) -> str:
     return f"{c.op} {c.value:g}"
 
 
+def _compared(e: SqlExpect) -> tuple[str, Comparison]:
+    """What a row_count or scalar expectation compares, and with what."""
+    if e.row_count is not None:
+        return "row count", e.row_count
+    if e.scalar is not None:
+        return "value", e.scalar
+    raise TypeError(f"a sql expectation without no_rows needs row_count or scalar: {e!r}")
+
+
 def expected(case: CheckCase) -> str:
     e = _spec(case).expect
     if e.no_rows:
         return "the query returns no rows"
-    what, cmp = ("row count", e.row_count) if e.row_count else ("value", e.scalar)
-    assert cmp is not None
+    what, cmp = _compared(e)
     text = f"{what} {_cmp(cmp)}"
     return text + (f" (WARN unless {_cmp(e.warn)})" if e.warn else "")
+
+
+def budget(case: CheckCase) -> float:
+    return query_limit(case, _spec(case).db)
 
 
 def observe(case: CheckCase) -> Rows:
@@ -76,17 +88,15 @@ def evaluate(case: CheckCase, rows: Rows) -> Result:
         return Result.crit(
             exp, f"{n}{'+' if rows.truncated else ''} row(s)", f"{n} violating row(s)", details
         )
-    if e.row_count:
+    _, cmp = _compared(e)
+    if e.row_count is not None:
         if rows.truncated:
             return Result.unknown(
                 exp, f"more than {n} rows: count with SELECT COUNT(*) and use scalar"
             )
         value: float = n
         actual = f"{n} row(s)"
-        cmp = e.row_count
     else:
-        assert e.scalar is not None
-        cmp = e.scalar
         if n == 0 or not rows.rows[0]:
             return Result.crit(exp, "no rows", "the query returned no value")
         raw = rows.rows[0][0]

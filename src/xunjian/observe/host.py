@@ -10,6 +10,7 @@ import functools
 import os
 import tempfile
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import paramiko
@@ -17,6 +18,7 @@ import testinfra
 from testinfra.host import Host as TestinfraHost
 
 from xunjian.inventory import CheckCase
+from xunjian.observe.deadline import GRACE, Overrun, call_within
 from xunjian.observe.procs import PS_COMMAND, Proc, parse_ps
 from xunjian.observe.sockets import Listener, parse_ss
 from xunjian.result import ObservationError
@@ -33,7 +35,15 @@ def control_dir() -> str:
 
 
 REMOTE_TIMEOUT = 30  # seconds a remote command may run, enforced on the host by timeout(1)
-GRACE = 5  # and what the transport may add before the host counts as silent
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """What a remote command left: exit code and both streams, as text."""
+
+    rc: int
+    stdout: str
+    stderr: str
 
 
 class HostProbe:
@@ -73,7 +83,12 @@ class HostProbe:
                 raise ObservationError(self._failure) from None
         return self._host
 
-    def run(self, command: str, *args: object) -> Any:
+    @property
+    def limit(self) -> float:
+        """Seconds one command may take: its run on the host, the connection, a grace."""
+        return REMOTE_TIMEOUT + self._timeout + GRACE
+
+    def run(self, command: str, *args: object) -> CommandOutput:
         """Run a command (testinfra quoting); unreachable or silent host -> ObservationError.
 
         The remote command is bounded by timeout(1) on the host; the transport itself (a
@@ -82,32 +97,20 @@ class HostProbe:
         with self._lock:
             if self._failure:
                 raise ObservationError(self._failure)
-            box: dict[str, Any] = {}
 
-            def call() -> None:
-                try:
-                    box["out"] = self.host.run(
-                        "timeout %s " + command, str(REMOTE_TIMEOUT), *map(str, args)
-                    )
-                except BaseException as e:  # handed to the caller below
-                    box["err"] = e
+            def call() -> CommandOutput:
+                out = self.host.run("timeout %s " + command, str(REMOTE_TIMEOUT), *map(str, args))
+                return CommandOutput(int(out.rc), str(out.stdout), str(out.stderr))
 
-            worker = threading.Thread(target=call, daemon=True)
-            worker.start()
-            limit = REMOTE_TIMEOUT + self._timeout + GRACE
-            worker.join(limit)
-            if worker.is_alive():
+            limit = self.limit
+            try:
+                return call_within(limit, call)
+            except Overrun:
                 self._failure = f"host {self.connection} did not answer within {limit:g}s"
-                raise ObservationError(self._failure)
-            err = box.get("err")
-            if err is None:
-                return box["out"]
-            if isinstance(err, ObservationError):
-                raise err
-            if isinstance(err, RuntimeError | OSError | paramiko.SSHException):  # cut off
+                raise ObservationError(self._failure) from None
+            except (RuntimeError, OSError, paramiko.SSHException) as err:  # cut off
                 self._failure = f"host {self.connection} unreachable: {_reason(err)}"
                 raise ObservationError(self._failure) from None
-            raise err
 
     @functools.cached_property
     def listeners(self) -> list[Listener]:

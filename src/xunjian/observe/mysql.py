@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,9 @@ class Rows:
 MAX_ROWS = 1000
 
 _CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
+# One statement at a time: a query given up at its deadline may still be reading from its
+# connection in an abandoned thread, and the next query must not share that connection.
+_LOCK = threading.Lock()
 
 
 def _connect(db: Database, address: str, timeout: float) -> pymysql.connections.Connection[Any]:
@@ -48,20 +52,27 @@ def _connect(db: Database, address: str, timeout: float) -> pymysql.connections.
     return conn
 
 
+def query_limit(case: CheckCase, db_name: str) -> float:
+    """Seconds one query may take by its own limits: connect, then the statement and its read."""
+    return 2 * case.timeout + case.host.databases[db_name].statement_timeout
+
+
 def query(case: CheckCase, db_name: str, sql: str) -> Rows:
-    """Run one statement read-only; connection problems become ObservationError."""
+    """Run one statement read-only; connection problems, and a statement that returns no
+    result set (``DO 1``, ``SET @x = 1``: nothing was looked at), become ObservationError."""
     db = case.host.databases[db_name]
     key = (case.host_key, db_name)
     try:
-        conn = _CONNECTIONS.get(key)
-        if conn is None or not conn.open:
-            conn = _CONNECTIONS[key] = _connect(db, case.host.address, case.timeout)
-        with conn.cursor() as cur:
-            cur.execute("START TRANSACTION READ ONLY")
-            cur.execute(sql)
-            columns = tuple(d[0] for d in cur.description or ())
-            rows = cur.fetchmany(MAX_ROWS + 1)
-            conn.rollback()
+        with _LOCK:
+            conn = _CONNECTIONS.get(key)
+            if conn is None or not conn.open:
+                conn = _CONNECTIONS[key] = _connect(db, case.host.address, case.timeout)
+            with conn.cursor() as cur:
+                cur.execute("START TRANSACTION READ ONLY")
+                cur.execute(sql)
+                description = cur.description
+                rows = cur.fetchmany(MAX_ROWS + 1) if description is not None else ()
+                conn.rollback()
     except pymysql.err.ProgrammingError as e:
         raise ObservationError(f"query rejected by {db.database}: {e.args[-1]}") from None
     except pymysql.MySQLError as e:
@@ -69,6 +80,10 @@ def query(case: CheckCase, db_name: str, sql: str) -> Rows:
         raise ObservationError(
             f"mysql {db.user}@{db.host or case.host.address}:{db.port}/{db.database}: {_msg(e)}"
         ) from None
+    if description is None:
+        statement = " ".join(sql.split())
+        raise ObservationError(f"the query returned no result set: {statement[:80]!r}")
+    columns = tuple(str(d[0]) for d in description)
     return Rows(columns, tuple(tuple(r) for r in rows[:MAX_ROWS]), len(rows) > MAX_ROWS)
 
 
