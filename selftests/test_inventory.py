@@ -7,11 +7,15 @@ import json
 import re
 import textwrap
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import pytest
 
-from xunjian.inventory import InventoryError, check_secrets, load
+from xunjian import checks
+from xunjian.inventory import InventoryError, check_secrets, check_ssh_configs, load
 from xunjian.inventory.__main__ import schema_text
+from xunjian.inventory.preflight import secret_refs
+from xunjian.inventory.schema import KINDS, SECRET_KEYS
 from xunjian.inventory.secrets import Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +68,13 @@ REJECTED = [
         "kind: port, port: 70000}",
         "checks[0].port: Input should be less than or equal to 65535 (got 70000)",
         id="port-range",
+    ),
+    pytest.param(  # every message goes through redact_urls, whatever key echoes a value
+        "kind: port, port: 3306}",
+        "kind: port, port: 'http://u:Hunter2pw@127.0.0.1/'}",
+        "checks[0].port: Input should be a valid integer, unable to parse string as an integer"
+        " (got 'http://u:***@127.0.0.1/')",
+        id="password-url-echoed-elsewhere",
     ),
     pytest.param(
         "kind: port, port: 3306}",
@@ -121,15 +132,99 @@ REJECTED = [
     ),
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
-        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", headers: {Authorization: Bearer x}}',
-        "Authorization carries credentials: put it under secret_headers",
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", headers: {Authorization: Bearer hunter2}}',
+        "checks[0].headers.Authorization: looks like a credential, and headers are sent as written:"
+        " put it under secret_headers as an ${ENV_VAR} reference",
         id="literal-authorization-header",
     ),
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
-        '{step: "1.1", kind: http, name: w, url: "http://u:pw@127.0.0.1/"}',
-        "checks[0].url: String should match pattern",
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", headers: {X-Auth-Token: Hunter2Literal}}',
+        "checks[0].headers.X-Auth-Token: looks like a credential",
+        id="literal-token-header",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", headers: {x-session-id: 123456}}',
+        "checks[0].headers.x-session-id: Input should be a valid string",
+        id="numeric-session-header",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", secret_headers: {X-Api-Key: Hunter2Literal}}',
+        "checks[0].secret_headers.X-Api-Key: must be an environment reference",
+        id="literal-secret-header",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://admin:Hunter2Secret@127.0.0.1/"}',
+        "checks[0].url: must be a URL without user:password@",
         id="password-in-url",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://Hunter2Token@127.0.0.1/"}',
+        "checks[0].url: must be a URL without user:password@",
+        id="token-in-url",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "ftp://127.0.0.1/"}',
+        "checks[0].url: must be a URL such as http://HOST[:PORT]/PATH (http or https)"
+        " (got 'ftp://127.0.0.1/')",
+        id="url-scheme",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: s3, name: s, endpoint: "http://admin:Hunter2Secret@127.0.0.1:9000",'
+        ' access_key: a, secret_key: "${T_S3}", bucket: b}',
+        "checks[0].endpoint: must be a URL without user:password@",
+        id="password-in-endpoint",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: s3, name: s, endpoint: "http://127.0.0.1:9000", access_key: a,'
+        ' secret_key: "${T_S3}", bucket: b, console: {url: "http://a:Hunter2Secret@127.0.0.1:9001/"}}',
+        "checks[0].console.url: must be a URL without user:password@",
+        id="password-in-console-url",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: s3, name: s, endpoint: "ftp://admin:Hunter2Secret@127.0.0.1:9000",'
+        ' access_key: a, secret_key: "${T_S3}", bucket: b}',
+        "checks[0].endpoint: must be a URL without user:password@",
+        id="password-in-ftp-endpoint",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", json: [{path: "$..[?bad"}]}',
+        "checks[0].json[0].path: not a JSONPath (Error on line 1, col 4: Unexpected character: ?);"
+        " e.g. $.status (got '$..[?bad')",
+        id="bad-jsonpath",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", json: [{path: $.a, exists: false}]}',
+        "checks[0].json[0]: exists: false needs equals: alone it checks nothing",
+        id="json-expectation-that-checks-nothing",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", body_contains: [ok, ""]}',
+        "checks[0].body_contains[1]: String should have at least 1 character (got '')",
+        id="empty-body-text",
+    ),
+    pytest.param(
+        "kind: port, port: 3306}",
+        "kind: port, port: 3306, process: []}",
+        "checks[0].process: List should have at least 1 item after validation, not 0",
+        id="no-owner-process",
+    ),
+    pytest.param(
+        "kind: port, port: 3306}",
+        "kind: port, port: 3306, bind: []}",
+        "checks[0].bind: List should have at least 1 item after validation, not 0",
+        id="no-bind-address",
     ),
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
@@ -144,7 +239,31 @@ REJECTED = [
         id="password-in-connection",
     ),
     pytest.param("version: 1", "version: 2", "version: Input should be 1", id="version"),
-    pytest.param("    title: 系统A\n", "    title: [系统A\n", "not valid YAML", id="bad-yaml"),
+    pytest.param(
+        "    title: 系统A\n",
+        "    title: [系统A\n",
+        "line 6, column 10: not valid YAML: expected ',' or ']', but got ':'"
+        " (while parsing a flow sequence at line 5, column 12)",
+        id="bad-yaml",
+    ),
+    pytest.param(  # PyYAML's own message would quote the line, password and all
+        '"${T_DB_PASSWORD}"',
+        '"hunter2-real-pw',
+        "(while parsing a flow mapping at line 12, column 14)",
+        id="bad-yaml-unterminated-quote",
+    ),
+    pytest.param(
+        'password: "${T_DB_PASSWORD}"',
+        'password: hunter2-real-pw, password: "${T_DB_PASSWORD}"',
+        "line 12, column 54: not valid YAML: duplicate key 'password'",
+        id="bad-yaml-duplicate-secret",
+    ),
+    pytest.param(
+        '"${T_DB_PASSWORD}"',
+        "!!int hunter2-real-pw",
+        "not valid YAML: a value does not fit its !!tag",
+        id="bad-yaml-tagged-secret",
+    ),
 ]
 
 
@@ -159,7 +278,7 @@ def test_rejected_inventory_names_the_key_and_expectation(
     text = str(err.value)
     assert str(path) in text
     assert message in text
-    assert "hunter2" not in text  # a rejected secret is never echoed
+    assert "hunter2" not in text.lower()  # a rejected secret is never echoed
 
 
 def test_case_repr_is_its_id_only(tmp_path: Path) -> None:
@@ -175,7 +294,39 @@ def test_missing_file_and_non_mapping(tmp_path: Path) -> None:
         load(write(tmp_path, "- a\n- b\n"))
 
 
-def test_missing_secret_names_key_path_and_variable(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        pytest.param("", "environment variable T_DB_PASSWORD is not set", id="empty"),
+        pytest.param(
+            "x", "environment variable T_DB_PASSWORD is too short to be kept out", id="one-char"
+        ),
+        pytest.param(
+            "Zq9", "environment variable T_DB_PASSWORD is too short to be kept out", id="three"
+        ),
+        pytest.param(
+            "Zq9-pass\n",
+            "environment variable T_DB_PASSWORD holds a control character (a stray newline?)",
+            id="newline",
+        ),
+        pytest.param(
+            "Zq9\x7fpass", "environment variable T_DB_PASSWORD holds a control", id="delete"
+        ),
+    ],
+)
+def test_unusable_secret_names_key_path_and_variable(
+    tmp_path: Path, value: str, problem: str
+) -> None:
+    """check_secrets applies resolve's rules, so the run stops before anything runs."""
+    path = write(tmp_path, GOOD)
+    cases = load(path)
+    with pytest.raises(InventoryError) as err:
+        check_secrets(path, cases, Secrets(environ={"T_DB_PASSWORD": value}))
+    assert f"systems.a.hosts.h.databases.d.password: {problem}" in str(err.value)
+    assert not value or value not in str(err.value)
+
+
+def test_missing_secret_is_named_and_a_usable_one_accepted(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD)
     cases = load(path)
     with pytest.raises(InventoryError) as err:
@@ -184,7 +335,115 @@ def test_missing_secret_names_key_path_and_variable(tmp_path: Path) -> None:
         "systems.a.hosts.h.databases.d.password: environment variable T_DB_PASSWORD is not set"
         in str(err.value)
     )
-    check_secrets(path, cases, Secrets(environ={"T_DB_PASSWORD": "x"}))  # accepted twin
+    check_secrets(path, cases, Secrets(environ={"T_DB_PASSWORD": "Zq9x"}))  # accepted twin
+
+
+def test_check_secrets_teaches_the_redaction_every_value(tmp_path: Path) -> None:
+    """Every secret of the selected checks is known before a check runs, in whichever process."""
+    http = (
+        '          - {step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", '
+        'secret_headers: {X-Token: "${T_TOKEN}"}}\n'
+        '          - {step: "1.1", kind: s3, name: s, endpoint: "http://127.0.0.1:9000", '
+        'access_key: a, secret_key: "${T_S3}", bucket: b}\n'
+    )
+    path = write(tmp_path, GOOD + http)
+    cases = load(path)
+    assert [key for c in cases for key, _ in secret_refs(c)] == [
+        "systems.a.hosts.h.databases.d.password",
+        "systems.a.hosts.h.checks[2].secret_headers.X-Token",
+        "systems.a.hosts.h.checks[3].secret_key",
+    ]
+    values = {"T_DB_PASSWORD": "db-Zq9x", "T_TOKEN": "token-Zq9x", "T_S3": "s3-Zq9x"}
+    secrets = Secrets(environ=values)
+    assert secrets.redact(" ".join(values.values())) == " ".join(values.values())
+    check_secrets(path, cases, secrets)
+    assert secrets.redact(" ".join(values.values())) == "*** *** ***"
+
+
+def test_schema_knows_where_secrets_live() -> None:
+    assert SECRET_KEYS == {"password", "secret_key", "secret_headers"}
+
+
+# a quote, a backslash, a non-ASCII letter, and the other quote: each escaped somewhere
+ODD_SECRET = "Zq9-'back\\slash-ü-\"end"
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        pytest.param(ODD_SECRET, id="verbatim"),
+        pytest.param(repr(ODD_SECRET), id="repr"),
+        pytest.param(repr([ODD_SECRET, "x"]), id="repr-in-list"),
+        pytest.param(repr(ODD_SECRET.replace('"', "")), id="repr-single-quote-only"),
+        pytest.param(repr(ODD_SECRET.replace('"', "") + ' and "'), id="repr-escaping-quote"),
+        pytest.param(ascii(ODD_SECRET), id="ascii"),
+        pytest.param(repr(ODD_SECRET.encode()), id="bytes"),
+        pytest.param(json.dumps(ODD_SECRET), id="json"),
+        pytest.param(json.dumps({"k": ODD_SECRET}, ensure_ascii=False), id="json-utf8"),
+        pytest.param(quote(ODD_SECRET, safe=""), id="url-quoted"),
+        pytest.param(quote_plus(ODD_SECRET + " x"), id="form-quoted"),
+    ],
+)
+def test_redaction_covers_escaped_forms(spelled: str) -> None:
+    """Messages print observed values with !r: the escaped spellings are redacted too."""
+    secrets = Secrets(environ={"T_ODD": ODD_SECRET, "T_ODD2": ODD_SECRET.replace('"', "")})
+    secrets.resolve("${T_ODD}")
+    secrets.resolve("${T_ODD2}")
+    text = secrets.redact(f"$.auth is {spelled}, not 'nobody'")
+    assert "Zq9" not in text and "end" not in text.removesuffix("not 'nobody'")
+    assert "***" in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "relative"),
+    [
+        pytest.param(
+            "version: 1\n",
+            "version: 1\ndefaults: {ssh_config: ../no/ssh_config}\n",
+            "defaults.ssh_config",
+            "../no/ssh_config",
+            id="defaults",
+        ),
+        pytest.param(
+            "address: 127.0.0.1\n",
+            "address: 127.0.0.1\n        ssh_config: no_ssh_config\n",
+            "systems.a.hosts.h.ssh_config",
+            "no_ssh_config",
+            id="host",
+        ),
+    ],
+)
+def test_missing_ssh_config_is_named_by_key_path(
+    tmp_path: Path, old: str, new: str, key: str, relative: str
+) -> None:
+    """Found before anything runs, not as every ssh check's UNKNOWN; relative to the inventory."""
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    cases = load(path)  # a valid file: listing its checks needs no ssh config
+    wanted = (tmp_path / relative).resolve()
+    with pytest.raises(InventoryError) as err:
+        check_ssh_configs(path, cases)
+    assert f"{key}: no such file {wanted} (an ssh config is relative to the inventory file)" in str(
+        err.value
+    )
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    wanted.write_text("Host *\n", encoding="utf-8")
+    check_ssh_configs(path, cases)  # accepted twin
+
+
+def test_credential_free_headers_are_accepted(tmp_path: Path) -> None:
+    """The twin of the credential-looking header rows: ordinary headers stay under headers."""
+    http = (
+        '          - {step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", '
+        "headers: {Host: service.example.com, Accept: application/json, Cache-Control: no-cache}, "
+        'json: [{path: "$.status", equals: ok}]}\n'
+    )
+    assert [c.id for c in load(write(tmp_path, GOOD + http))][-1] == "a-h-1.1-w"
+
+
+def test_schema_kinds_are_the_check_modules() -> None:
+    """errors.py strips the union's tag by these names: they are the schema's, and each has a
+    check module."""
+    assert set(KINDS) == set(checks.KINDS)
 
 
 def _addresses(path: Path) -> set[str]:

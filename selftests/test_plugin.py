@@ -13,15 +13,19 @@ import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
-from terminal_output import failures
+from terminal_output import failures, run_env
 from test_inventory import GOOD, REJECTED
+
+from xunjian.inventory.fields import Cadence
+from xunjian.plugin import CADENCES
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = (ROOT / "tests" / "daily" / "test_daily.py").read_text(encoding="utf-8")
 WEEKLY = (ROOT / "tests" / "weekly" / "test_weekly.py").read_text(encoding="utf-8")
-SECRET = "s3cr3t-token-value"
+SECRET = "s3cr3t-'tok\\en-ü"  # a quote, a backslash, a non-ASCII letter: repr escapes them
 
 
 @pytest.fixture
@@ -91,7 +95,14 @@ systems:
 
 def run(pytester: pytest.Pytester, inv: Path, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
-        "-p", "xunjian.plugin", "--inventory", str(inv), "-p", "no:cacheprovider", *args
+        "-p",
+        "xunjian.plugin",
+        "--inventory",
+        str(inv),
+        "-p",
+        "no:cacheprovider",
+        *args,
+        timeout=120,
     )
 
 
@@ -269,9 +280,43 @@ def test_secret_never_reaches_output_or_reports(
     )
     result.assert_outcomes(failed=1, deselected=5)
     out = result.stdout.str()
-    assert "$.auth is '***', not 'nobody'" in out  # observed, and redacted
+    assert """$.auth is "***", not 'nobody'""" in out  # observed (printed with !r), and redacted
     for text in (out, html.read_text(encoding="utf-8"), junit.read_text(encoding="utf-8")):
-        assert SECRET not in text
+        assert "s3cr3t" not in text  # in no spelling: verbatim, escaped or quoted
+
+
+def test_every_process_knows_every_secret_before_any_check(
+    pytester: pytest.Pytester, web: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Secrets are resolved in pytest_configure, in the controller and in each xdist worker:
+    a message printed before (or without) the check that uses a secret is redacted too."""
+    monkeypatch.setenv("T_TOKEN", SECRET)
+    monkeypatch.setenv("T_S3", "s3-secret-Zq9x")
+    inv = project(
+        pytester,
+        f'          - {{step: "5.1", kind: http, name: auth, url: "{web}/", '
+        'secret_headers: {X-Token: "${T_TOKEN}"}}\n'
+        f'          - {{step: "1.1", kind: s3, name: minio, endpoint: "{web}", access_key: a, '
+        'secret_key: "${T_S3}", bucket: b}',
+    )
+    pytester.makepyfile(
+        **{
+            "tests/daily/test_first": """
+                import os
+                from xunjian.inventory.secrets import SECRETS
+
+                def test_secrets_known_first():
+                    for var in ("T_TOKEN", "T_S3"):
+                        assert SECRETS.redact(os.environ[var]) == "***", var
+                """
+        }
+    )
+    run(pytester, inv, "-k", "known_first", "-p", "no:xdist").assert_outcomes(
+        passed=1, deselected=6
+    )
+    on_worker = run(pytester, inv, "-k", "known_first", "-n", "2", "-v")
+    on_worker.assert_outcomes(passed=1)
+    on_worker.stdout.fnmatch_lines(["*[[]gw?[]]*PASSED*test_secrets_known_first*"])
 
 
 def test_missing_secret_stops_before_any_check(
@@ -291,6 +336,16 @@ def test_missing_secret_stops_before_any_check(
             "*systems.sys.hosts.local.checks[[]0[]].secret_headers.Authorization: environment variable T_TOKEN is not set*",
         ]
     )
+    for value, problem in (("Zq9", "is too short"), ("Zq9-pw\t", "holds a control character")):
+        monkeypatch.setenv("T_TOKEN", value)  # resolve's rules, checked before anything runs
+        unusable = run(pytester, inv, "-m", "daily")
+        assert unusable.ret == pytest.ExitCode.USAGE_ERROR
+        unusable.stderr.fnmatch_lines(
+            [
+                f"*checks[[]0[]].secret_headers.Authorization: environment variable T_TOKEN {problem}*"
+            ]
+        )
+        assert "Zq9" not in unusable.stderr.str() + unusable.stdout.str()
     collected = run(pytester, inv, "-m", "daily", "--collect-only", "-q")  # listing needs no secret
     assert collected.ret == 0
     collected.stdout.fnmatch_lines(["*test_http?sys-local-5.1-auth?*"])
@@ -339,8 +394,41 @@ def test_every_rejected_inventory_stops_the_run(
     err = result.stderr.str()
     assert f"ERROR: invalid inventory {inv}:" in err
     assert message in err
-    assert "hunter2" not in err + result.stdout.str()
+    assert "hunter2" not in (err + result.stdout.str()).lower()
     assert "passed" not in result.stdout.str() and "failed" not in result.stdout.str()
+
+
+def test_missing_ssh_config_stops_the_run(pytester: pytest.Pytester, listener: int) -> None:
+    inv = project(pytester, f'          - {{step: "1.1", kind: port, port: {listener}}}')
+    text = inv.read_text(encoding="utf-8").replace(
+        "connection: local://\n", "connection: local://\n        ssh_config: nowhere/ssh_config\n"
+    )
+    inv.write_text(text, encoding="utf-8")
+    result = run(pytester, inv, "-m", "daily")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [f"*systems.sys.hosts.local.ssh_config: no such file {pytester.path}/nowhere/ssh_config*"]
+    )
+    assert "passed" not in result.stdout.str()
+    assert run(pytester, inv, "-m", "daily", "--collect-only", "-q").ret == 0
+
+
+def test_json_path_alone_means_it_must_exist(pytester: pytest.Pytester, web: str) -> None:
+    """A JSON expectation with a path only cannot pass without observing the path."""
+    inv = project(
+        pytester,
+        f'          - {{step: "5.1", kind: http, name: there, url: "{web}/", json: [{{path: $.status}}]}}\n'
+        f'          - {{step: "5.1", kind: http, name: absent, url: "{web}/", json: [{{path: $.nosuch}}]}}',
+    )
+    result = run(pytester, inv, "-m", "daily", "-p", "no:xdist")
+    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    assert failures(result.stdout.str()).count("$.nosuch is missing") == 1
+
+
+def test_cadences_are_the_schemas() -> None:
+    """The markers and the tests/ folders follow the schema's Cadence values."""
+    assert CADENCES == get_args(Cadence) == ("daily", "weekly", "biweekly")
+    assert all((ROOT / "tests" / c).is_dir() for c in CADENCES)
 
 
 def test_loopback_guard_refuses_to_run_far_targets(
@@ -455,6 +543,7 @@ def test_production_inventory_collects_every_runbook_row() -> None:
             "no:cacheprovider",
         ],
         cwd=ROOT,
+        env=run_env(),  # no PYTEST_ADDOPTS, colours or terminal width of the caller
         capture_output=True,
         text=True,
         timeout=120,

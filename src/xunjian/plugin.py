@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from xunjian import checks, guard
-from xunjian.inventory import CheckCase, InventoryError, check_secrets, load
+from xunjian.inventory import CheckCase, InventoryError, check_secrets, check_ssh_configs, load
+from xunjian.inventory.fields import Cadence
 from xunjian.inventory.secrets import SECRETS, redact_urls
 from xunjian.observe import host, mysql
 from xunjian.outcome import clean, conclude, properties
@@ -17,7 +19,7 @@ from xunjian.report.collector import Collector
 from xunjian.report.html import HtmlColumns
 from xunjian.report.terminal import TerminalSummary
 
-CADENCES = ("daily", "weekly", "biweekly")
+CADENCES: tuple[str, ...] = get_args(Cadence)
 CASES = pytest.StashKey[list[CheckCase]]()
 
 
@@ -74,7 +76,10 @@ def pytest_configure(config: pytest.Config) -> None:
         cases = load(path)
         cases = _only_systems(cases, config.getoption("system"), path)
         if not config.option.collectonly:
+            # resolving every secret here, in the controller and in each xdist worker, tells
+            # the redaction each value before any check runs, wherever it is printed
             check_secrets(path, cases, SECRETS)
+            check_ssh_configs(path, cases)
             if guard.enabled() and (far := guard.outside(cases)):
                 raise InventoryError(
                     path, [f"{guard.ENV} is set, and these targets are not loopback:", *far]

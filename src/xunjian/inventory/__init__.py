@@ -2,6 +2,7 @@
 
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
-from xunjian.inventory.load import check_secrets, load
+from xunjian.inventory.load import load
+from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 
-__all__ = ["CheckCase", "InventoryError", "check_secrets", "load"]
+__all__ = ["CheckCase", "InventoryError", "check_secrets", "check_ssh_configs", "load"]

@@ -6,16 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xunjian.inventory.schema import (
-    Cadence,
-    Check,
-    Host,
-    PortCheck,
-    ProcessCheck,
-    Severity,
-    Step,
-    System,
-)
+from xunjian.inventory.fields import Cadence, Severity
+from xunjian.inventory.schema import Check, Host, PortCheck, ProcessCheck, Step, System
 
 _VERSION_SUFFIX = re.compile(r"-\d+(?:\.\d+)*(?:-[A-Za-z]+)?$")
 

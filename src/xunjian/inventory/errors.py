@@ -7,13 +7,17 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from xunjian.inventory.fields import SECRET_ERROR
+from xunjian.inventory.schema import KINDS, SECRET_KEYS
+from xunjian.inventory.secrets import redact_urls
+
 
 class InventoryError(Exception):
     """A malformed inventory. ``str()`` is the message the run stops with."""
 
     def __init__(self, path: Path | str, problems: Iterable[str]) -> None:
         self.path = str(path)
-        self.problems = list(problems)
+        self.problems = [redact_urls(p) for p in problems]
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(f"invalid inventory {self.path}:\n{lines}")
 
@@ -33,13 +37,8 @@ def key_path(loc: Iterable[int | str]) -> str:
     return out or "(top level)"
 
 
-_KINDS = {"port", "process", "sql", "log", "http", "s3"}
-_SECRET_KEYS = {
-    "password",
-    "secret_key",
-    "secret_headers",
-    "connection",
-}  # a rejected value is never echoed
+# a rejected value under these keys is never echoed: it may be a secret, or carry one
+_NO_ECHO = SECRET_KEYS | {"connection", "headers"}
 
 
 def from_validation(path: Path | str, error: ValidationError) -> InventoryError:
@@ -48,9 +47,11 @@ def from_validation(path: Path | str, error: ValidationError) -> InventoryError:
         raw = list(e["loc"])
         # the tag of a tagged union follows the list index: checks[0].port.port -> checks[0].port
         loc = [
-            p for i, p in enumerate(raw) if not (p in _KINDS and i and isinstance(raw[i - 1], int))
+            p for i, p in enumerate(raw) if not (p in KINDS and i and isinstance(raw[i - 1], int))
         ]
-        secret = any(isinstance(p, str) and p in _SECRET_KEYS for p in loc)
+        if below := e.get("ctx", {}).get("subkey"):  # a validator named the key it rejects
+            loc.append(str(below))
+        secret = e["type"] == SECRET_ERROR or any(isinstance(p, str) and p in _NO_ECHO for p in loc)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"

@@ -11,8 +11,7 @@ from pydantic import ValidationError
 
 from xunjian.inventory.case import CheckCase, default_name
 from xunjian.inventory.errors import InventoryError, from_validation
-from xunjian.inventory.schema import Check, HttpCheck, Inventory, LogCheck, S3Check, SqlCheck
-from xunjian.inventory.secrets import Secrets
+from xunjian.inventory.schema import Check, Inventory, LogCheck, SqlCheck
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -46,13 +45,29 @@ def parse(path: Path) -> Inventory:
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as e:
-        raise InventoryError(path, [f"not valid YAML: {e}"]) from None
+        raise InventoryError(path, [_yaml_problem(e)]) from None
+    except (ValueError, TypeError):  # a value that does not fit its explicit tag (!!int x)
+        raise InventoryError(path, ["not valid YAML: a value does not fit its !!tag"]) from None
     if not isinstance(data, dict):
         raise InventoryError(path, [f"(top level): expected a mapping, got {type(data).__name__}"])
     try:
         return Inventory.model_validate(data)
     except ValidationError as e:
         raise from_validation(path, e) from None
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    """Where and what, without PyYAML's snippet of the file: that line may hold a secret."""
+    if not isinstance(e, yaml.MarkedYAMLError) or e.problem_mark is None:
+        return f"not valid YAML: {str(e).splitlines()[0]}"  # e.g. a control character
+    text = f"{_at(e.problem_mark)}: not valid YAML: {e.problem}"
+    if e.context and e.context_mark:
+        return f"{text} ({e.context} at {_at(e.context_mark)})"
+    return f"{text} ({e.context})" if e.context else text
+
+
+def _at(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 def cases(inv: Inventory, path: Path) -> list[CheckCase]:
@@ -73,7 +88,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                         f" (declared: {known})"
                     )
                     continue
-                for db in _databases(check):
+                for db in databases(check):
                     if db not in host.databases:
                         problems.append(
                             f"{where}: database {db!r} is not declared in "
@@ -103,44 +118,13 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
     return out
 
 
-def _databases(check: Check) -> list[str]:
+def databases(check: Check) -> list[str]:
+    """The host's databases a check queries."""
     if isinstance(check, SqlCheck):
         return [check.db]
     if isinstance(check, LogCheck) and check.path_from_sql:
         return [check.path_from_sql.db]
     return []
-
-
-def secret_refs(case: CheckCase) -> list[tuple[str, str]]:
-    """(key path, reference) of every secret a case needs."""
-    spec = case.spec
-    where = f"systems.{case.system_id}.hosts.{case.host_id}"
-    refs = [
-        (f"{where}.databases.{db}.password", case.host.databases[db].password)
-        for db in _databases(spec)
-    ]
-    if isinstance(spec, S3Check):
-        refs.append((f"{where}.checks[{case.index}].secret_key", spec.secret_key))
-    if isinstance(spec, HttpCheck):
-        refs += [
-            (f"{where}.checks[{case.index}].secret_headers.{k}", v)
-            for k, v in spec.secret_headers.items()
-        ]
-    return refs
-
-
-def check_secrets(path: Path, selected: list[CheckCase], secrets: Secrets) -> None:
-    """Stop before any check runs if a secret the selected checks need is not in the environment."""
-    problems = sorted(
-        {
-            f"{key}: environment variable {secrets.name(ref)} is not set (expected the secret there)"
-            for case in selected
-            for key, ref in secret_refs(case)
-            if secrets.missing(ref)
-        }
-    )
-    if problems:
-        raise InventoryError(path, problems)
 
 
 def load(path: Path) -> list[CheckCase]:

@@ -6,53 +6,23 @@ Secrets are written as ``${ENV_VAR}`` references only; see :mod:`xunjian.invento
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-Cadence = Literal["daily", "weekly", "biweekly"]
-Severity = Literal["blocker", "critical", "normal", "minor", "trivial"]
-Op = Literal["==", "!=", "<", "<=", ">", ">="]
-Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
-
-
-def _secret_ref(value: str) -> str:
-    if not ENV_REF.match(value):
-        raise ValueError(
-            "must be an environment reference such as ${THQH_MYSQL_PASSWORD}; "
-            "secrets are never written into an inventory"
-        )
-    return value
-
-
-SecretRef = Annotated[
-    str,
-    AfterValidator(_secret_ref),
-    Field(description="an ${ENV_VAR} reference, resolved at run time"),
-]
-
-
-_CREDENTIAL_HEADERS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
-
-
-def _no_credentials(headers: dict[str, str]) -> dict[str, str]:
-    bad = sorted(k for k in headers if k.lower() in _CREDENTIAL_HEADERS)
-    if bad:
-        raise ValueError(
-            f"{', '.join(bad)} carries credentials: put it under secret_headers as ${{ENV}}"
-        )
-    return headers
-
-
-Url = Annotated[
-    str,
-    Field(
-        pattern=r"^https?://[^/@\s]+(/|$)",
-        description="http(s)://host[:port]/path, no user:password@",
-    ),
-]
+from xunjian.inventory.fields import (
+    Cadence,
+    Connection,
+    Headers,
+    Ident,
+    JsonPath,
+    NonEmpty,
+    Op,
+    SecretRef,
+    Severity,
+    Url,
+    holds_secret,
+)
 
 
 class Model(BaseModel):
@@ -88,9 +58,11 @@ class CheckBase(Model):
 class PortCheck(CheckBase):
     kind: Literal["port"]
     port: int = Field(ge=1, le=65535)
-    process: list[str] | None = Field(None, description="accepted owner process names (ss comm)")
+    process: list[str] | None = Field(
+        None, min_length=1, description="accepted owner process names (ss comm); default any"
+    )
     bind: list[str] | None = Field(
-        None, description="accepted bind addresses; default host address or any"
+        None, min_length=1, description="accepted bind addresses; default host address or any"
     )
     outside: bool = Field(True, description="also connect from the runner")
 
@@ -153,9 +125,15 @@ class LogCheck(CheckBase):
 
 
 class JsonExpect(Model):
-    path: str = Field(description="a JSONPath, e.g. $.status")
+    path: JsonPath
     equals: str | float | bool | None = None
     exists: bool = True
+
+    @model_validator(mode="after")
+    def _can_fail(self) -> JsonExpect:
+        if not self.exists and self.equals is None:
+            raise ValueError("exists: false needs equals: alone it checks nothing")
+        return self
 
 
 class HttpCheck(CheckBase):
@@ -163,15 +141,13 @@ class HttpCheck(CheckBase):
     name: Ident
     url: Url
     method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
-    headers: Annotated[dict[str, str], AfterValidator(_no_credentials)] = Field(
-        default_factory=dict
-    )
+    headers: Headers = Field(default_factory=dict)
     secret_headers: dict[str, SecretRef] = Field(default_factory=dict)
     status: list[int] = Field(default_factory=lambda: [200])
     status_line: str | None = Field(
         None, description="e.g. 'HTTP/1.1 200 OK', as curl -I prints it"
     )
-    body_contains: list[str] = Field(default_factory=list)
+    body_contains: list[NonEmpty] = Field(default_factory=list)
     json_expect: list[JsonExpect] = Field(default_factory=list, alias="json")
     latency_warn_ms: float | None = Field(None, gt=0)
     latency_crit_ms: float | None = Field(None, gt=0)
@@ -211,15 +187,9 @@ class Database(Model):
     statement_timeout: float = Field(10.0, gt=0, le=600)
 
 
-def _no_password(spec: str | None) -> str | None:
-    if spec and re.search(r"://[^/@]*:[^/@]*@", spec):
-        raise ValueError("a password in the connection: use keys and your ssh config instead")
-    return spec
-
-
 class Host(Model):
     address: str = Field(description="the address the runner connects to for outside checks")
-    connection: Annotated[str | None, AfterValidator(_no_password)] = Field(
+    connection: Connection = Field(
         None,
         description="testinfra host spec (ssh://, paramiko://, ansible://, local://); default ssh://ADDRESS",
     )
@@ -245,3 +215,24 @@ class Inventory(Model):
     runbook: str | None = None
     defaults: Defaults = Field(default_factory=Defaults)  # type: ignore[arg-type]
     systems: dict[Ident, System]
+
+
+def _models(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """A model and every model its fields can hold."""
+    found = {model}
+    for field in model.model_fields.values():
+        todo = [field.annotation]
+        while todo:
+            tp = todo.pop()
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                found |= _models(tp)
+            todo += get_args(tp)
+    return found
+
+
+KINDS: tuple[str, ...] = tuple(
+    get_args(c.model_fields["kind"].annotation)[0] for c in get_args(get_args(Check)[0])
+)
+SECRET_KEYS = frozenset(
+    name for m in _models(Inventory) for name, f in m.model_fields.items() if holds_secret(f)
+)

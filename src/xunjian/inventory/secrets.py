@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
+from urllib.parse import quote, quote_plus
 
-from xunjian.inventory.schema import ENV_REF
+from xunjian.inventory.fields import ENV_REF
 
 _REDACTED = "***"
+_MIN_LENGTH = 4  # shorter values would redact common words out of every message
 
 
 class MissingSecret(KeyError):
-    pass
+    """A secret that is not in the environment, or that cannot be kept out of reports."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def forms(value: str) -> set[str]:
+    """The value and the ways a message can spell it: Python's and JSON's escapes, URL quoting.
+
+    ``repr`` escapes a single quote only when the text around the value holds both kinds of
+    quote, so both spellings are kept.
+    """
+    spelled = {
+        value,
+        repr(value)[1:-1],
+        repr(value + "'\"")[1:-4],  # as inside a repr that escapes the single quote
+        ascii(value)[1:-1],
+        repr(value.encode())[2:-1],  # a bytes repr
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        quote(value, safe=""),
+        quote_plus(value, safe=""),
+    }
+    return {s for s in spelled if len(s) >= _MIN_LENGTH}
 
 
 class Secrets:
@@ -32,19 +58,22 @@ class Secrets:
         return not self._environ.get(self.name(ref))
 
     def resolve(self, ref: str) -> str:
+        """The value, remembered for :meth:`redact`; :class:`MissingSecret` names the variable
+        (never the value) when it is unset, too short or holds a control character."""
         var = self.name(ref)
         value = self._environ.get(var)
         if not value:
             raise MissingSecret(f"environment variable {var} is not set")
-        if len(value) < 4:
+        if len(value) < _MIN_LENGTH:
             raise MissingSecret(
-                f"environment variable {var} is too short to be kept out of reports"
+                f"environment variable {var} is too short to be kept out of reports "
+                f"(at least {_MIN_LENGTH} characters)"
             )
         if any(ord(c) < 32 or ord(c) == 127 for c in value):
             raise MissingSecret(
                 f"environment variable {var} holds a control character (a stray newline?)"
             )
-        self._seen.add(value)
+        self._seen |= forms(value)
         return value
 
     def redact(self, text: str) -> str:

@@ -1,0 +1,114 @@
+"""Field types of the inventory schema and their validators, with plain-language messages.
+
+A validator whose input may hold a secret raises :func:`secret_error`: the message never
+quotes the rejected value (see :mod:`xunjian.inventory.errors`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, get_args
+
+from jsonpath_ng import parse as jsonpath
+from jsonpath_ng.exceptions import JSONPathError
+from pydantic import AfterValidator, Field
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+Cadence = Literal["daily", "weekly", "biweekly"]
+Severity = Literal["blocker", "critical", "normal", "minor", "trivial"]
+Op = Literal["==", "!=", "<", "<=", ">", ">="]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+SECRET_ERROR = "secret_value"  # the error type whose input is never echoed
+
+
+def secret_error(message: str, key: str | None = None) -> PydanticCustomError:
+    """A validation error about a value that may be a secret; ``key`` names a key below the
+    field (a header name), so that the error's key path ends there."""
+    return PydanticCustomError(SECRET_ERROR, message, {"subkey": key} if key else None)
+
+
+def _secret_ref(value: str) -> str:
+    if not ENV_REF.match(value):
+        raise secret_error(
+            "must be an environment reference such as ${THQH_MYSQL_PASSWORD}; "
+            "secrets are never written into an inventory"
+        )
+    return value
+
+
+_SECRET_REF = AfterValidator(_secret_ref)
+SecretRef = Annotated[
+    str,
+    _SECRET_REF,
+    Field(description="an ${ENV_VAR} reference, resolved at run time"),
+]
+
+
+def holds_secret(field: FieldInfo) -> bool:
+    """Whether a model field is a :data:`SecretRef` or a mapping of them."""
+    return _SECRET_REF in field.metadata or SecretRef in get_args(field.annotation)
+
+
+_CREDENTIAL_NAME = re.compile(r"auth|token|key|secret|cookie|password|session", re.IGNORECASE)
+
+
+def _no_credentials(headers: dict[str, str]) -> dict[str, str]:
+    for name in headers:
+        if _CREDENTIAL_NAME.search(name):
+            raise secret_error(
+                "looks like a credential, and headers are sent as written: put it under "
+                "secret_headers as an ${ENV_VAR} reference",
+                key=name,
+            )
+    return headers
+
+
+Headers = Annotated[dict[str, str], AfterValidator(_no_credentials)]
+
+_URL_PATTERN = r"^https?://[^/@\s]+(/|$)"
+_USERINFO = re.compile(r"^[^:/]*://[^/]*@")
+
+
+def _url(value: str) -> str:
+    if _USERINFO.match(value):
+        raise secret_error(
+            "must be a URL without user:password@: credentials go in ${ENV_VAR} references "
+            "(secret_headers, secret_key)"
+        )
+    if not re.match(_URL_PATTERN, value):
+        raise ValueError("must be a URL such as http://HOST[:PORT]/PATH (http or https)")
+    return value
+
+
+Url = Annotated[
+    str,
+    AfterValidator(_url),
+    Field(
+        description="http(s)://host[:port]/path, no user:password@",
+        json_schema_extra={"pattern": _URL_PATTERN},
+    ),
+]
+
+
+def _jsonpath(value: str) -> str:
+    try:
+        jsonpath(value)
+    except JSONPathError as e:  # the lexer's and the parser's errors
+        raise ValueError(f"not a JSONPath ({str(e).strip()}); e.g. $.status") from None
+    return value
+
+
+JsonPath = Annotated[str, AfterValidator(_jsonpath), Field(description="a JSONPath, e.g. $.status")]
+
+
+def _no_password(spec: str | None) -> str | None:
+    if spec and re.search(r"://[^/@]*:[^/@]*@", spec):
+        raise secret_error("a password in the connection: use keys and your ssh config instead")
+    return spec
+
+
+Connection = Annotated[str | None, AfterValidator(_no_password)]
