@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -14,7 +15,7 @@ from test_eval_outcome import SPECS
 from test_eval_sql import DBS, NO_ROWS, sql_case
 
 from xunjian import checks
-from xunjian.checks import http, port
+from xunjian.checks import http, port, sql
 from xunjian.checks.spec import spec_of
 from xunjian.inventory.schema import HttpCheck, PortCheck
 from xunjian.observe import deadline, host, mysql
@@ -167,12 +168,13 @@ class FakeConnection:
 
 
 def run_sql(
-    monkeypatch: pytest.MonkeyPatch, query: str, cursor: FakeCursor
+    monkeypatch: pytest.MonkeyPatch, query: str, cursor: FakeCursor, host_id: str = "prod"
 ) -> tuple[Any, FakeConnection]:
     case = make_case(
         {"kind": "sql", "name": "q", "db": "thqh", "query": query, "expect": NO_ROWS},
         databases=DBS,
     )
+    case = dataclasses.replace(case, host_id=host_id)
     conn = FakeConnection(cursor)
     monkeypatch.setitem(mysql._CONNECTIONS, (case.host_key, "thqh"), conn)  # type: ignore[arg-type]
     return checks.run(case), conn
@@ -200,6 +202,33 @@ def test_a_select_with_rows_names_its_columns(monkeypatch: pytest.MonkeyPatch) -
     result, _ = run_sql(monkeypatch, "SELECT id, name FROM t", FakeCursor(description, ((7, "x"),)))
     assert_result(result, CRIT, "1 violating row(s)")
     assert result.details == ("id=7, name=x",)
+
+
+def test_a_query_stuck_on_one_database_holds_up_only_that_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An abandoned query keeps its connection's lock; another host's database is not blocked,
+    and the next query on the stuck connection gives up at its own deadline."""
+    stuck = make_case(SPECS["sql"], databases=DBS)
+    lock = mysql._LOCKS.setdefault((stuck.host_key, "thqh"), threading.Lock())
+    description = (("id", 3, None, 11, 11, 0, False),)
+    monkeypatch.setattr(deadline, "GRACE", 0.2)
+    monkeypatch.setattr(sql, "query_limit", lambda case, db: 0.3)
+    with lock:  # what a query abandoned at its deadline leaves behind
+        other, _ = run_sql(
+            monkeypatch, "SELECT id FROM t WHERE 0", FakeCursor(description, ()), "other"
+        )
+        assert_result(other, OK, "no rows")
+        same, conn = run_sql(monkeypatch, "SELECT id FROM t WHERE 0", FakeCursor(description, ()))
+        assert_result(same, UNKNOWN, "no answer within 0.5s")
+        assert not conn.rolled_back  # it never got the connection
+    # once the lock is free the abandoned query ends on its own connection, before this test's
+    # monkeypatches are undone
+    for _ in range(100):
+        if conn.rolled_back:
+            break
+        time.sleep(0.05)
+    assert conn.rolled_back
 
 
 def test_sql_budget_counts_the_statement_limit() -> None:

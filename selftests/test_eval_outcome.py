@@ -121,8 +121,8 @@ def test_secrets_redact_resolved_values_only() -> None:
 
 def test_secrets_missing_and_malformed() -> None:
     secrets = Secrets(environ={"EMPTY": ""})
-    assert secrets.missing("${EMPTY}")
-    assert secrets.missing("${ABSENT}")
+    with pytest.raises(MissingSecret, match="EMPTY is not set"):
+        secrets.resolve("${EMPTY}")
     with pytest.raises(MissingSecret, match="ABSENT is not set"):
         secrets.resolve("${ABSENT}")
     with pytest.raises(ValueError, match="not an environment reference"):

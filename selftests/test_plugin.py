@@ -216,9 +216,8 @@ def test_silent_host_costs_one_connection(pytester: pytest.Pytester, tarpit: Tar
     result.assert_outcomes(failed=4, deselected=3)
     out = result.stdout.str()
     assert failures(out).count("[UNKNOWN]") == 4
-    assert (
-        failures(out).count(f"host ssh://root@{where} unreachable:") == 6
-    )  # 3 checks x (headline, actual)
+    unreachable = f"host ssh://root@{where} unreachable:"
+    assert failures(out).count(unreachable) == 6  # 3 checks x (headline, actual)
     assert "timed out" in out
     # the three checks that look through ssh share one connection attempt; the HTTP service is
     # a service of its own (ssh may be firewalled while it answers) and gets its own attempt

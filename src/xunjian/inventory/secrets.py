@@ -54,9 +54,6 @@ class Secrets:
             raise ValueError(f"not an environment reference: {ref!r}")
         return m.group(1)
 
-    def missing(self, ref: str) -> bool:
-        return not self._environ.get(self.name(ref))
-
     def resolve(self, ref: str) -> str:
         """The value, remembered for :meth:`redact`; :class:`MissingSecret` names the variable
         (never the value) when it is unset, too short or holds a control character."""

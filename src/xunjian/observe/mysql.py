@@ -24,9 +24,10 @@ class Rows:
 MAX_ROWS = 1000
 
 _CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
-# One statement at a time: a query given up at its deadline may still be reading from its
-# connection in an abandoned thread, and the next query must not share that connection.
-_LOCK = threading.Lock()
+# One statement at a time per connection: a query given up at its deadline may still be
+# reading from its connection in an abandoned thread, and the next query must not share that
+# connection. Other hosts' databases are not held up by it.
+_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 
 
 def _connect(db: Database, address: str, timeout: float) -> pymysql.connections.Connection[Any]:
@@ -63,7 +64,7 @@ def query(case: CheckCase, db_name: str, sql: str) -> Rows:
     db = case.host.databases[db_name]
     key = (case.host_key, db_name)
     try:
-        with _LOCK:
+        with _LOCKS.setdefault(key, threading.Lock()):
             conn = _CONNECTIONS.get(key)
             if conn is None or not conn.open:
                 conn = _CONNECTIONS[key] = _connect(db, case.host.address, case.timeout)
