@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import socketserver
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -96,6 +97,18 @@ class Handler(BaseHTTPRequestHandler):
         print(f"{self.address_string()} {format % args}", flush=True)
 
 
+class NoLookupHTTPServer(ThreadingHTTPServer):
+    """http.server's server_bind asks socket.getfqdn() for a name of the bind address: for an
+    address outside /etc/hosts (127.0.10.3) that is a reverse DNS query, sent to the resolver of
+    /etc/resolv.conf, off loopback. The lab names its servers by address instead."""
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="xunjian.lab.apps.console")
     parser.add_argument("--listen", required=True, help="ADDR:PORT")
@@ -103,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     addr, _, port = args.listen.rpartition(":")
     Handler.s3_url = args.s3
-    server = ThreadingHTTPServer((addr, int(port)), Handler)
+    server = NoLookupHTTPServer((addr, int(port)), Handler)
     server.daemon_threads = True
     print(f"console listening on {args.listen}, S3 {args.s3}", flush=True)
     server.serve_forever()
