@@ -17,7 +17,8 @@ from test_eval_sql import DBS, NO_ROWS, sql_case
 from xunjian import checks
 from xunjian.checks import http, port, sql
 from xunjian.checks.spec import spec_of
-from xunjian.inventory.schema import HttpCheck, PortCheck
+from xunjian.checks.http import HttpCheck
+from xunjian.checks.port import PortCheck
 from xunjian.observe import deadline, host, mysql
 from xunjian.result import ObservationError, Verdict
 

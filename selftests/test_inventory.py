@@ -12,7 +12,9 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from xunjian import checks
-from xunjian.inventory import InventoryError, check_secrets, check_ssh_configs, load
+from xunjian.inventory.errors import InventoryError
+from xunjian.inventory.load import load
+from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 from xunjian.inventory.__main__ import schema_text
 from xunjian.inventory.preflight import secret_refs
 from xunjian.inventory.schema import KINDS, SECRET_KEYS

@@ -13,8 +13,9 @@ import os
 import subprocess
 from urllib.parse import urlsplit
 
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import HttpCheck, S3Check
+from xunjian.checks.registry import module
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.model import SqliteDatabase
 
 ENV = "XUNJIAN_LOOPBACK_ONLY"
 
@@ -71,14 +72,11 @@ def targets(case: CheckCase) -> set[str]:
         found |= _ssh_targets(case)
     elif scheme != "local":
         found.add(f"{case.connection} (not checked: only ssh, paramiko and local are)")
-    found.update(db.host for db in case.host.databases.values() if db.host)
-    spec = case.spec
-    if isinstance(spec, HttpCheck):
-        found.add(urlsplit(spec.url).hostname or "")
-    if isinstance(spec, S3Check):
-        found.add(urlsplit(spec.endpoint).hostname or "")
-        if spec.console:
-            found.add(urlsplit(spec.console.url).hostname or "")
+    for name in case.spec.databases():
+        db = case.host.databases[name]
+        if not isinstance(db, SqliteDatabase):  # a file read through the host's connection
+            found.add(db.host or case.host.address)
+    found |= module(case.kind).targets(case)
     return {t for t in found if t}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import get_args
@@ -9,15 +10,21 @@ from typing import get_args
 import pytest
 
 from xunjian import checks, guard
-from xunjian.inventory import CheckCase, InventoryError, check_secrets, check_ssh_configs, load
+from xunjian.checks import log
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.fields import Cadence
+from xunjian.inventory.load import load
+from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 from xunjian.inventory.secrets import SECRETS, redact_urls
 from xunjian.observe import host, mysql
 from xunjian.outcome import clean, conclude, properties
 from xunjian.report.allure import label
 from xunjian.report.collector import Collector
 from xunjian.report.html import HtmlColumns
+from xunjian.report.internal import INTERNAL, InternalErrors
 from xunjian.report.terminal import TerminalSummary
+from xunjian.result import ObservationError
 
 CADENCES: tuple[str, ...] = get_args(Cadence)
 CASES = pytest.StashKey[list[CheckCase]]()
@@ -26,7 +33,11 @@ CASES = pytest.StashKey[list[CheckCase]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("xunjian", "xunjian runbook checks")
     group.addoption(
-        "--inventory", metavar="PATH", help="inventory YAML (default: ini xunjian_inventory)"
+        "--inventory",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="inventory YAML (repeatable; default: ini xunjian_inventory)",
     )
     group.addoption(
         "--system",
@@ -35,11 +46,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="only this system (repeatable)",
     )
+    group.addoption(
+        "--host",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="only hosts whose id, address or user@address matches (repeatable, glob)",
+    )
     group.addoption("--fail-on-warn", action="store_true", help="WARN verdicts fail their test")
     parser.addini(
         "xunjian_inventory",
-        "default inventory, relative to the rootdir",
-        default="inventory/lab.yml",
+        "default inventories, relative to the rootdir",
+        type="linelist",
+        default=["inventory/lab.yml"],
     )
     parser.addini(
         "xunjian_tests", "folder of the runbook tests, relative to the rootdir", default="tests"
@@ -69,12 +88,17 @@ def pytest_configure(config: pytest.Config) -> None:
         for report_option in ("htmlpath", "xmlpath", "allure_report_dir"):
             if hasattr(config.option, report_option):
                 setattr(config.option, report_option, None)
-    path = Path(
-        config.getoption("inventory") or config.rootpath / config.getini("xunjian_inventory")
-    )
+    given: list[str] = config.getoption("inventory")
+    paths = [Path(p) for p in given] or [
+        config.rootpath / p for p in config.getini("xunjian_inventory")
+    ]
+    path = paths[0]
     try:
-        cases = load(path)
+        if any(not p for p in given):
+            raise InventoryError("--inventory", ["an empty path (an unset variable?)"])
+        cases = _load_all(paths)
         cases = _only_systems(cases, config.getoption("system"), path)
+        cases = _only_hosts(cases, config.getoption("host"), path)
         if not config.option.collectonly:
             # resolving every secret here, in the controller and in each xdist worker, tells
             # the redaction each value before any check runs, wherever it is printed
@@ -91,6 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
         collector = Collector()
         config.pluginmanager.register(collector, "xunjian-collector")
         config.pluginmanager.register(TerminalSummary(collector), "xunjian-terminal")
+        config.pluginmanager.register(InternalErrors(), "xunjian-internal")
         if config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
             config.pluginmanager.register(HtmlColumns(collector), "xunjian-html")
 
@@ -98,6 +123,48 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     host.reset()
     mysql.reset()
+    log.reset()
+
+
+def _load_all(paths: list[Path]) -> list[CheckCase]:
+    """Every inventory's cases; a test id used in two inventories stops the run."""
+    cases: list[CheckCase] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for case in load(path):
+            if case.id in seen:
+                raise InventoryError(
+                    path, [f"test id {case.id!r} is also used by {seen[case.id]}: rename a system"]
+                )
+            seen[case.id] = path
+            cases.append(case)
+    return cases
+
+
+def _only_hosts(cases: list[CheckCase], globs: list[str], path: Path) -> list[CheckCase]:
+    if not globs:
+        return cases
+
+    def names(c: CheckCase) -> set[str]:
+        return {c.host_id, c.host.address, c.group, f"{c.system_id}.{c.host_id}"}
+
+    unmatched = [g for g in globs if not any(fnmatch.filter(names(c), g) for c in cases)]
+    if unmatched:
+        known = sorted({c.host_id for c in cases})
+        raise InventoryError(
+            path, [f"--host {', '.join(unmatched)}: matches no host (hosts: {', '.join(known)})"]
+        )
+    return [c for c in cases if any(fnmatch.filter(names(c), g) for g in globs)]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The selected checks: a machine's first check gathers the facts of all of them."""
+    params = [
+        item.callspec.params.get("case")
+        for item in session.items
+        if isinstance(item, pytest.Function) and hasattr(item, "callspec")
+    ]
+    checks.plan(c for c in params if isinstance(c, CheckCase))
 
 
 def _only_systems(cases: list[CheckCase], systems: list[str], path: Path) -> list[CheckCase]:
@@ -121,9 +188,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" not in metafunc.fixturenames:
         return
     kind = metafunc.function.__name__.removeprefix("test_")
-    if kind not in checks.KINDS:
+    if kind not in checks.kinds():
         raise pytest.UsageError(
-            f"{metafunc.definition.nodeid}: no check kind {kind!r} (known: {', '.join(checks.KINDS)})"
+            f"{metafunc.definition.nodeid}: no check kind {kind!r} "
+            f"(known: {', '.join(checks.kinds())})"
         )
     cadence = cadence_of(metafunc.definition.path)
     cases = [
@@ -132,10 +200,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marks = [getattr(pytest.mark, cadence)] if cadence else []
     metafunc.parametrize(
         "case",
-        [
-            pytest.param(c, id=c.id, marks=[*marks, pytest.mark.xdist_group(c.host_key)])
-            for c in cases
-        ],
+        [pytest.param(c, id=c.id, marks=[*marks, pytest.mark.xdist_group(c.group)]) for c in cases],
     )
 
 
@@ -145,6 +210,13 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Last line of defence: no resolved secret in a failure's text, whatever raised it."""
     report: pytest.TestReport = yield
+    excinfo = call.excinfo
+    if (
+        excinfo is not None
+        and "case" in getattr(item, "fixturenames", ())
+        and not excinfo.errisinstance((pytest.fail.Exception, ObservationError, KeyboardInterrupt))
+    ):
+        report.user_properties.append((INTERNAL, excinfo.typename))
     if report.longrepr is not None:
         text = str(report.longrepr)
         cleaned = clean(text)

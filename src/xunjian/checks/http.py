@@ -4,17 +4,71 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import requests
 from jsonpath_ng import parse as jsonpath
+from pydantic import Field, model_validator
 
+from xunjian import threshold
 from xunjian.checks.spec import spec_of
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import HttpCheck
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.fields import Headers, Ident, JsonPath, NonEmpty, SecretRef, Url
+from xunjian.inventory.model import CheckBase, Model
 from xunjian.inventory.secrets import SECRETS
 from xunjian.observe import web
+from xunjian.observe.facts import Fact
 from xunjian.result import ObservationError, Result, Verdict
+from xunjian.threshold import Threshold
+
+ORDER = 50
+
+
+class JsonExpect(Model):
+    path: JsonPath
+    equals: str | float | bool | None = None
+    exists: bool = True
+    value: Threshold | None = Field(None, description="a number at the path, judged by limits")
+
+    @model_validator(mode="after")
+    def _can_fail(self) -> JsonExpect:
+        if not self.exists and self.equals is None:
+            raise ValueError("exists: false needs equals: alone it checks nothing")
+        return self
+
+
+class HttpCheck(CheckBase):
+    kind: Literal["http"]
+    name: Ident
+    url: Url
+    method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
+    headers: Headers = Field(default_factory=dict)
+    secret_headers: dict[str, SecretRef] = Field(default_factory=dict)
+    status: list[int] = Field(default_factory=lambda: [200])
+    status_line: str | None = Field(
+        None, description="e.g. 'HTTP/1.1 200 OK', as curl -I prints it"
+    )
+    body_contains: list[NonEmpty] = Field(default_factory=list)
+    json_expect: list[JsonExpect] = Field(default_factory=list, alias="json")
+    latency: Threshold | None = Field(
+        None, description='e.g. {warn: "> 500 ms", crit: "> 1000 ms"} (runbook 002 §2)'
+    )
+    on_timeout: Literal["UNKNOWN", "CRIT"] = Field(
+        "UNKNOWN",
+        description="the verdict when no answer comes within the timeout; CRIT where the "
+        "runbook says so (runbook 001 §2: no answer within 5 s is CRIT)",
+    )
+    verify_tls: bool = True
+
+    @model_validator(mode="after")
+    def _time_latency(self) -> HttpCheck:
+        if self.latency is not None and self.latency.family != "time":
+            raise ValueError("latency needs a time unit, e.g. {warn: '> 500 ms'}")
+        return self
+
+
+SPEC = HttpCheck
 
 
 @dataclass(frozen=True)
@@ -38,14 +92,23 @@ def expected(case: CheckCase) -> str:
         f"{j.path} == {j.equals!r}" if j.equals is not None else f"{j.path} exists"
         for j in spec.json_expect
     ]
-    if spec.latency_crit_ms or spec.latency_warn_ms:
-        parts.append(f"latency < {spec.latency_warn_ms or spec.latency_crit_ms:g} ms")
+    parts += [f"{j.path} {threshold.describe(j.value)}" for j in spec.json_expect if j.value]
+    if spec.latency:
+        parts.append(f"latency {threshold.describe(spec.latency)}")
     return "; ".join(parts)
 
 
 def budget(case: CheckCase) -> float:
     """The whole exchange within the check's timeout: a trickling server is cut off there."""
     return case.timeout
+
+
+def facts(case: CheckCase) -> list[Fact[Any]]:
+    return []
+
+
+def targets(case: CheckCase) -> set[str]:
+    return {urlsplit(_spec(case).url).hostname or ""}
 
 
 _VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
@@ -69,9 +132,10 @@ def observe(case: CheckCase) -> HttpObservation:
         ):
             body = web.read_body(resp, case.timeout) if spec.method != "HEAD" else b""
     except requests.Timeout:
-        raise ObservationError(
-            f"{spec.method} {spec.url} timed out after {case.timeout:g}s"
-        ) from None
+        said = f"{spec.method} {spec.url}: no answer within {case.timeout:g} s"
+        if spec.on_timeout == "CRIT":
+            return HttpObservation(None, "", "", case.timeout * 1000, said)
+        raise ObservationError(said) from None
     except requests.exceptions.SSLError as e:
         return HttpObservation(None, "", "", 0.0, f"TLS failed: {_root(e)}")
     except requests.ConnectionError as e:
@@ -117,7 +181,22 @@ def _json_problems(spec: HttpCheck, body: str) -> list[str]:
                 problems.append(f"{j.path} is missing")
         elif j.equals is not None and not _same(found[0], j.equals):
             problems.append(f"{j.path} is {found[0]!r}, not {j.equals!r}")
+        elif j.value is not None:
+            problems += _json_number(j.path, j.value, found[0])
     return problems
+
+
+def _json_number(path: str, limits: Threshold, found: Any) -> list[str]:
+    if isinstance(found, bool) or not isinstance(found, int | float):
+        return [f"{path} is {found!r}, not a number"]
+    band = threshold.judge(limits, found, limits.unit or _unit(limits))
+    return [] if band.verdict is Verdict.OK else [f"{path} {band.message}"]
+
+
+def _unit(limits: Threshold) -> str | None:
+    warn, crit = limits.resolved()
+    given = crit or warn
+    return given.unit if given else None
 
 
 def evaluate(case: CheckCase, obs: HttpObservation) -> Result:
@@ -133,15 +212,11 @@ def evaluate(case: CheckCase, obs: HttpObservation) -> Result:
         problems.append(f"status line {obs.status_line!r}")
     problems += [f"body lacks {s!r}" for s in spec.body_contains if s not in obs.body]
     problems += _json_problems(spec, obs.body)
-    if spec.latency_crit_ms and obs.elapsed_ms >= spec.latency_crit_ms:
-        problems.append(f"latency {obs.elapsed_ms:.0f} ms >= {spec.latency_crit_ms:g} ms")
+    band = threshold.judge(spec.latency, obs.elapsed_ms, "ms") if spec.latency else None
+    if band is not None and band.verdict is Verdict.CRIT:
+        problems.append(f"latency {band.message}")
     if problems:
         return Result.crit(exp, actual, "; ".join(problems))
-    if spec.latency_warn_ms and obs.elapsed_ms >= spec.latency_warn_ms:
-        return Result(
-            Verdict.WARN,
-            exp,
-            actual,
-            f"latency {obs.elapsed_ms:.0f} ms >= {spec.latency_warn_ms:g} ms",
-        )
+    if band is not None and band.verdict is Verdict.WARN:
+        return Result.warn(exp, actual, f"latency {band.message}")
     return Result.ok(exp, actual)

@@ -4,13 +4,37 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field
 
 from xunjian.checks.spec import spec_of
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import PortCheck
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.model import CheckBase
+from xunjian.observe.facts import Fact, Listeners
 from xunjian.observe.host import probe_for
 from xunjian.observe.sockets import Listener, bound_for
 from xunjian.result import Result, Verdict
+
+ORDER = 10
+
+
+class PortCheck(CheckBase):
+    kind: Literal["port"]
+    port: int = Field(ge=1, le=65535)
+    process: list[str] | None = Field(
+        None, min_length=1, description="accepted owner process names (ss comm); default any"
+    )
+    bind: list[str] | None = Field(
+        None, min_length=1, description="accepted bind addresses; default host address or any"
+    )
+    outside: bool = Field(True, description="also connect from the runner")
+
+    def default_name(self) -> str:
+        return self.name or f"port-{self.port}"
+
+
+SPEC = PortCheck
 
 
 @dataclass(frozen=True)
@@ -42,8 +66,16 @@ def expected(case: CheckCase) -> str:
 
 
 def budget(case: CheckCase) -> float:
-    """One ``ss`` on the host, then the connect from the runner."""
+    """The host's facts (normally gathered already), then the connect from the runner."""
     return probe_for(case).limit + (case.timeout if _spec(case).outside else 0)
+
+
+def facts(case: CheckCase) -> list[Fact[list[Listener]]]:
+    return [Listeners()]
+
+
+def targets(case: CheckCase) -> set[str]:
+    return {case.host.address} if _spec(case).outside else set()
 
 
 def connect(address: str, port: int, timeout: float) -> tuple[str | None, bool]:
@@ -59,7 +91,7 @@ def connect(address: str, port: int, timeout: float) -> tuple[str | None, bool]:
 
 def observe(case: CheckCase) -> PortObservation:
     spec = _spec(case)
-    every = probe_for(case).listeners
+    every = probe_for(case).get(Listeners())
     listeners = tuple(bound_for(every, spec.port, _addresses(case)))
     elsewhere = tuple(lst for lst in every if lst.port == spec.port and lst not in listeners)
     error, timed_out = (None, False)

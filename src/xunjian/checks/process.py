@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from pydantic import Field
 
 from xunjian.checks.spec import spec_of
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import ProcessCheck
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.model import CheckBase
+from xunjian.observe.facts import Fact, Listeners, Processes
 from xunjian.observe.host import probe_for
 from xunjian.observe.procs import Proc
 from xunjian.observe.sockets import Listener
 from xunjian.result import Result, Verdict
+
+ORDER = 20
+_VERSION_SUFFIX = re.compile(r"-\d+(?:\.\d+)*(?:-[A-Za-z]+)?$")
+
+
+class ProcessCheck(CheckBase):
+    kind: Literal["process"]
+    jar: str = Field(description="the jar path from the runbook's jar table; matched by file name")
+    binary: str = "java"
+    port: int | None = Field(None, ge=1, le=65535)
+
+    def default_name(self) -> str:
+        if self.name:
+            return self.name
+        stem = PurePosixPath(self.jar).name.removesuffix(".jar")
+        return f"jar-{_VERSION_SUFFIX.sub('', stem)}"
+
+
+SPEC = ProcessCheck
 
 
 @dataclass(frozen=True)
@@ -31,18 +55,27 @@ def expected(case: CheckCase) -> str:
 
 
 def budget(case: CheckCase) -> float:
-    """One ``ps`` and one ``ss`` on the host."""
-    return 2 * probe_for(case).limit
+    """The host's facts: ``ps`` and ``ss`` (normally gathered already, in one round trip)."""
+    return probe_for(case).limit
+
+
+def facts(case: CheckCase) -> list[Fact[Any]]:
+    return [Processes(), Listeners()] if _spec(case).port else [Processes()]
+
+
+def targets(case: CheckCase) -> set[str]:
+    return set()
 
 
 def observe(case: CheckCase) -> ProcessObservation:
     spec = _spec(case)
     probe = probe_for(case)
     jar = PurePosixPath(spec.jar).name
-    matches = tuple(p for p in probe.processes if p.comm == spec.binary and p.names_file(jar))
+    procs = probe.get(Processes())
+    matches = tuple(p for p in procs if p.comm == spec.binary and p.names_file(jar))
     listeners: tuple[Listener, ...] = ()
     if spec.port:
-        listeners = tuple(lst for lst in probe.listeners if lst.port == spec.port)
+        listeners = tuple(lst for lst in probe.get(Listeners()) if lst.port == spec.port)
     return ProcessObservation(matches, listeners)
 
 

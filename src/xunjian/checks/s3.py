@@ -3,20 +3,48 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
 import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error
+from pydantic import Field
 
 from xunjian.checks.spec import spec_of
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import S3Check
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.fields import Ident, SecretRef, Url
+from xunjian.inventory.model import CheckBase, Model
 from xunjian.inventory.secrets import SECRETS
 from xunjian.observe import web
-from xunjian.observe.host import CommandOutput, probe_for
+from xunjian.observe.facts import Fact, UnitState
+from xunjian.observe.host import probe_for
 from xunjian.result import ObservationError, Result, Verdict
+
+ORDER = 60
+
+
+class ConsoleLogin(Model):
+    url: Url
+    path: str = "/api/v1/login"
+
+
+class S3Check(CheckBase):
+    kind: Literal["s3"]
+    name: Ident
+    endpoint: Url
+    access_key: str
+    secret_key: SecretRef
+    bucket: str
+    health_path: str = Field(
+        "/minio/health/live", description="MinIO's; seaweedfs answers on /healthz"
+    )
+    console: ConsoleLogin | None = None
+    unit: str | None = Field(None, description="systemd unit to check over the host connection")
+
+
+SPEC = S3Check
 
 
 @dataclass(frozen=True)
@@ -28,12 +56,7 @@ class S3Observation:
     unit_error: str | None = None  # why the unit's state could not be seen
 
 
-# systemctl is-active: exit 0 if the unit is active (or reloading), 3 otherwise ("program is
-# not running", LSB), printing its state: inactive, failed, activating, or unknown / inactive
-# for a unit that does not exist. Any other exit (1: no systemd or bus, 127: no systemctl, 124:
-# timed out) says nothing about the unit.
-IS_ACTIVE_CODES = frozenset({0, 3})
-ACTIVE = frozenset({"active", "reloading"})
+ACTIVE = frozenset({"active", "reloading"})  # systemctl is-active states of a running unit
 
 
 def _spec(case: CheckCase) -> S3Check:
@@ -58,6 +81,19 @@ def budget(case: CheckCase) -> float:
     spec = _spec(case)
     requests_made = 3 + (1 if spec.console else 0)
     return requests_made * case.timeout + (probe_for(case).limit if spec.unit else 0)
+
+
+def facts(case: CheckCase) -> list[Fact[Any]]:
+    unit = _spec(case).unit
+    return [UnitState(unit)] if unit else []
+
+
+def targets(case: CheckCase) -> set[str]:
+    spec = _spec(case)
+    found = {urlsplit(spec.endpoint).hostname or ""}
+    if spec.console:
+        found.add(urlsplit(spec.console.url).hostname or "")
+    return found
 
 
 def _health(spec: S3Check, timeout: float) -> str:
@@ -121,20 +157,12 @@ def _console(spec: S3Check, timeout: float) -> str | None:
         return f"no answer ({type(e).__name__})"
 
 
-def unit_state(out: CommandOutput) -> tuple[str | None, str | None]:
-    """(state, None) from ``systemctl is-active``'s answer, or (None, why it says nothing)."""
-    state = out.stdout.strip()
-    if out.rc in IS_ACTIVE_CODES and state and len(state.split()) == 1:
-        return state, None
-    said = "; ".join(ln.strip() for ln in (out.stderr or out.stdout).splitlines() if ln.strip())
-    return None, f"systemctl is-active failed (rc={out.rc}): {said[:200] or 'no output'}"
-
-
 def _unit(case: CheckCase, unit: str | None) -> tuple[str | None, str | None]:
+    """(state, None), or (None, why the state could not be seen)."""
     if not unit:
         return None, None
     try:
-        return unit_state(probe_for(case).run("systemctl is-active %s", unit))
+        return probe_for(case).get(UnitState(unit)), None
     except ObservationError as e:
         return None, str(e)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import CheckBase
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.model import CheckBase
 
 S = TypeVar("S", bound=CheckBase)
 

@@ -1,35 +1,65 @@
-"""sql: a read-only query whose rows, row count or scalar must meet the runbook's standard."""
+"""sql: a read-only query whose rows, row count or scalar must meet the runbook's standard.
+
+The same check runs on MySQL/MariaDB, PostgreSQL and SQLite (:mod:`xunjian.observe.db`); the
+row count and the scalar are judged by the one threshold type (:mod:`xunjian.threshold`).
+"""
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
 
+from pydantic import Field, model_validator
+
+from xunjian import threshold
 from xunjian.checks.spec import spec_of
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import Comparison, SqlCheck, SqlExpect
-from xunjian.observe.mysql import Rows, query, query_limit
-from xunjian.result import Result
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.fields import Ident
+from xunjian.inventory.model import CheckBase, Model
+from xunjian.observe import db
+from xunjian.observe.db import Rows
+from xunjian.observe.facts import Fact
+from xunjian.result import Result, Verdict
+from xunjian.threshold import Threshold
 
-OPS: dict[str, Callable[[float, float], bool]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
+ORDER = 30
+
+
+class SqlExpect(Model):
+    no_rows: Literal[True] | None = None
+    row_count: Threshold | None = None
+    scalar: Threshold | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SqlExpect:
+        chosen = [k for k in ("no_rows", "row_count", "scalar") if getattr(self, k) is not None]
+        if len(chosen) != 1:
+            raise ValueError(
+                f"give exactly one of no_rows, row_count, scalar (got {chosen or 'none'})"
+            )
+        return self
+
+
+class SqlCheck(CheckBase):
+    kind: Literal["sql"]
+    name: Ident
+    db: str = Field(description="a key of the host's databases")
+    query: str
+    expect: SqlExpect
+    show_rows: int = Field(5, ge=0, le=100)
+
+    def databases(self) -> list[str]:
+        return [self.db]
+
+
+SPEC = SqlCheck
 
 
 def _spec(case: CheckCase) -> SqlCheck:
     return spec_of(case, SqlCheck)
 
 
-def _cmp(c: Comparison) -> str:
-    return f"{c.op} {c.value:g}"
-
-
-def _compared(e: SqlExpect) -> tuple[str, Comparison]:
+def _compared(e: SqlExpect) -> tuple[str, Threshold]:
     """What a row_count or scalar expectation compares, and with what."""
     if e.row_count is not None:
         return "row count", e.row_count
@@ -42,18 +72,29 @@ def expected(case: CheckCase) -> str:
     e = _spec(case).expect
     if e.no_rows:
         return "the query returns no rows"
-    what, cmp = _compared(e)
-    text = f"{what} {_cmp(cmp)}"
-    return text + (f" (WARN unless {_cmp(e.warn)})" if e.warn else "")
+    what, limits = _compared(e)
+    return f"{what}: {threshold.describe(limits)}"
 
 
 def budget(case: CheckCase) -> float:
-    return query_limit(case, _spec(case).db)
+    spec = _spec(case)
+    return db.query_limit(case, spec.db)
+
+
+def facts(case: CheckCase) -> list[Fact[Any]]:
+    """An SQLite database is read on its host, in the host's batch."""
+    spec = _spec(case)
+    fact = db.host_fact(case, spec.db, spec.query)
+    return [fact] if fact else []
+
+
+def targets(case: CheckCase) -> set[str]:
+    return set()  # the database's address is the guard's to check, for every kind alike
 
 
 def observe(case: CheckCase) -> Rows:
     spec = _spec(case)
-    return query(case, spec.db, spec.query)
+    return db.query(case, spec.db, spec.query)
 
 
 def cell(value: object) -> str:
@@ -88,25 +129,39 @@ def evaluate(case: CheckCase, rows: Rows) -> Result:
         return Result.crit(
             exp, f"{n}{'+' if rows.truncated else ''} row(s)", f"{n} violating row(s)", details
         )
-    _, cmp = _compared(e)
+    what, limits = _compared(e)
     if e.row_count is not None:
         if rows.truncated:
             return Result.unknown(
                 exp, f"more than {n} rows: count with SELECT COUNT(*) and use scalar"
             )
-        value: float = n
+        value = Decimal(n)
         actual = f"{n} row(s)"
     else:
         if n == 0 or not rows.rows[0]:
             return Result.crit(exp, "no rows", "the query returned no value")
         raw = rows.rows[0][0]
         try:
-            value = float(raw)
-        except (TypeError, ValueError):
+            value = _number(raw)
+        except ValueError:
             return Result.crit(exp, f"{raw!r}", "the query's first value is not a number")
-        actual = f"{value:g}"
-    if not OPS[cmp.op](value, cmp.value):
-        return Result.crit(exp, actual, f"{actual} is not {_cmp(cmp)}", details)
-    if e.warn and not OPS[e.warn.op](value, e.warn.value):
-        return Result.warn(exp, actual, f"{actual} is not {_cmp(e.warn)}", details)
-    return Result.ok(exp, actual)
+        actual = threshold.fmt(value, limits.unit)
+    band = threshold.judge(limits, value, limits.unit)
+    if band.verdict is Verdict.OK:
+        return Result.ok(exp, actual)
+    return Result(band.verdict, exp, actual, f"{what} {band.message}", details)
+
+
+def _number(raw: object) -> Decimal:
+    """A column value as an exact number (DECIMAL stays exact); text, NULL and bools are not."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(raw)
+    if isinstance(raw, bytes):
+        raw = raw.decode(errors="replace")
+    try:
+        number = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
+    except InvalidOperation:
+        raise ValueError(raw) from None
+    if not number.is_finite():
+        raise ValueError(raw)
+    return number

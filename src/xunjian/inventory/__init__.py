@@ -1,8 +1,11 @@
-"""The YAML inventory: schema, loading, and the flattened check cases."""
+"""The YAML inventory: schema (:mod:`.schema`, :mod:`.model`), loading (:mod:`.load`), secrets
+(:mod:`.secrets`, :mod:`.preflight`) and the flattened check cases (:mod:`.case`).
+
+Only the leaf modules are imported here: the schema is built from the check kinds' registry,
+whose modules import :class:`CheckCase`.
+"""
 
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
-from xunjian.inventory.load import load
-from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 
-__all__ = ["CheckCase", "InventoryError", "check_secrets", "check_ssh_configs", "load"]
+__all__ = ["CheckCase", "InventoryError"]

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from xunjian.inventory.fields import Cadence, Severity
-from xunjian.inventory.schema import Check, Host, PortCheck, ProcessCheck, Step, System
+from xunjian.inventory.model import CheckBase, Step
 
-_VERSION_SUFFIX = re.compile(r"-\d+(?:\.\d+)*(?:-[A-Za-z]+)?$")
-
-
-def default_name(check: Check) -> str:
-    """The last part of a test id when the inventory gives no ``name``."""
-    if check.name:
-        return check.name
-    if isinstance(check, PortCheck):
-        return f"port-{check.port}"
-    if isinstance(check, ProcessCheck):
-        stem = Path(check.jar).name.removesuffix(".jar")
-        return f"jar-{_VERSION_SUFFIX.sub('', stem)}"
-    raise AssertionError(f"{check.kind} checks have a required name")
+if TYPE_CHECKING:
+    from xunjian.inventory.schema import Host, System
 
 
 @dataclass(frozen=True, repr=False)
@@ -35,10 +25,11 @@ class CheckCase:
     host: Host
     step_id: str
     step: Step
-    spec: Check
+    spec: CheckBase
     default_timeout: float
     ssh_config: Path | None
     index: int = 0  # position in the host's checks list, for key paths in messages
+    inventory: Path = field(default=Path("inventory.yml"))  # relative paths start beside it
 
     def __repr__(self) -> str:
         """Only the id: pytest prints parameters in tracebacks and Allure records them."""
@@ -46,7 +37,7 @@ class CheckCase:
 
     @property
     def kind(self) -> str:
-        return self.spec.kind
+        return str(self.spec.kind)  # each kind's spec narrows it to a Literal
 
     @property
     def cadence(self) -> Cadence:
@@ -62,8 +53,21 @@ class CheckCase:
 
     @property
     def host_key(self) -> str:
-        """Groups tests for xdist (--dist loadgroup) and keys per-host caches."""
+        """The inventory's host (system and host id): keys per-host caches such as databases."""
         return f"{self.system_id}-{self.host_id}"
+
+    @property
+    def probe_key(self) -> str:
+        """The machine behind the host: one probe and one connection per machine, whichever
+        systems or runbooks name it."""
+        return f"{self.connection}|{self.ssh_config or ''}"
+
+    @property
+    def group(self) -> str:
+        """The xdist group (--dist loadgroup): a machine's checks run on one worker, so they
+        share its one connection and its one batch of facts."""
+        url = urlsplit(self.connection)
+        return url.netloc or url.scheme or self.connection
 
     @property
     def connection(self) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from xunjian.inventory.fields import SECRET_ERROR
-from xunjian.inventory.schema import KINDS, SECRET_KEYS
+from xunjian.inventory.model import ENGINES
 from xunjian.inventory.secrets import redact_urls
 
 
@@ -37,21 +37,27 @@ def key_path(loc: Iterable[int | str]) -> str:
     return out or "(top level)"
 
 
-# a rejected value under these keys is never echoed: it may be a secret, or carry one
-_NO_ECHO = SECRET_KEYS | {"connection", "headers"}
+def _tag(raw: list[int | str], i: int, kinds: tuple[str, ...]) -> bool:
+    """Whether ``raw[i]`` is the tag of a tagged union rather than a key of the file: a kind
+    after a list index (checks[0].port.port), an engine after a database's name."""
+    p = raw[i]
+    if p in kinds and i and isinstance(raw[i - 1], int):
+        return True
+    return p in ENGINES and i >= 2 and raw[i - 2] == "databases"
 
 
 def from_validation(path: Path | str, error: ValidationError) -> InventoryError:
+    from xunjian.inventory.schema import KINDS, SECRET_KEYS  # the schema needs the registry
+
+    # a rejected value under these keys is never echoed: it may be a secret, or carry one
+    no_echo = SECRET_KEYS | {"connection", "headers"}
     problems = []
     for e in error.errors(include_url=False):
         raw = list(e["loc"])
-        # the tag of a tagged union follows the list index: checks[0].port.port -> checks[0].port
-        loc = [
-            p for i, p in enumerate(raw) if not (p in KINDS and i and isinstance(raw[i - 1], int))
-        ]
+        loc = [p for i, p in enumerate(raw) if not _tag(raw, i, KINDS)]
         if below := e.get("ctx", {}).get("subkey"):  # a validator named the key it rejects
             loc.append(str(below))
-        secret = e["type"] == SECRET_ERROR or any(isinstance(p, str) and p in _NO_ECHO for p in loc)
+        secret = e["type"] == SECRET_ERROR or any(isinstance(p, str) and p in no_echo for p in loc)
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"

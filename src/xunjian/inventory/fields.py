@@ -11,9 +11,11 @@ from typing import Annotated, Literal, get_args
 
 from jsonpath_ng import parse as jsonpath
 from jsonpath_ng.exceptions import JSONPathError
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
+
+from xunjian.threshold import Threshold
 
 ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 Cadence = Literal["daily", "weekly", "biweekly"]
@@ -112,3 +114,22 @@ def _no_password(spec: str | None) -> str | None:
 
 
 Connection = Annotated[str | None, AfterValidator(_no_password)]
+
+
+def _age_shorthand(value: object) -> object:
+    """``36h`` is short for ``{crit: "> 36h"}``."""
+    return {"crit": f"> {value}"} if isinstance(value, str) else value
+
+
+def _time_family(value: Threshold) -> Threshold:
+    if value.family != "time":
+        raise ValueError('an age needs a time unit (ms, s, min, h, d), e.g. 36h or {crit: "> 2 d"}')
+    return value
+
+
+Age = Annotated[
+    Threshold,
+    BeforeValidator(_age_shorthand),
+    AfterValidator(_time_family),
+    Field(description='an age: 36h (CRIT above) or {warn: "> 26 h", crit: "> 36 h"}'),
+]

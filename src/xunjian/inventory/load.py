@@ -9,9 +9,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from xunjian.inventory.case import CheckCase, default_name
+from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError, from_validation
-from xunjian.inventory.schema import Check, Inventory, LogCheck, SqlCheck
+from xunjian.inventory.schema import Inventory
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -88,7 +88,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                         f" (declared: {known})"
                     )
                     continue
-                for db in databases(check):
+                for db in check.databases():
                     if db not in host.databases:
                         problems.append(
                             f"{where}: database {db!r} is not declared in "
@@ -96,7 +96,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                         )
                 out.append(
                     CheckCase(
-                        id=f"{sys_id}-{host_id}-{check.step}-{default_name(check)}",
+                        id=f"{sys_id}-{host_id}-{check.step}-{check.default_name()}",
                         system_id=sys_id,
                         system=system,
                         host_id=host_id,
@@ -107,6 +107,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                         default_timeout=inv.defaults.timeout,
                         ssh_config=(base / ssh_config).resolve() if ssh_config else None,
                         index=i,
+                        inventory=path,
                     )
                 )
     dupes = [i for i, n in Counter(c.id for c in out).items() if n > 1]
@@ -116,15 +117,6 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
     if problems:
         raise InventoryError(path, problems)
     return out
-
-
-def databases(check: Check) -> list[str]:
-    """The host's databases a check queries."""
-    if isinstance(check, SqlCheck):
-        return [check.db]
-    if isinstance(check, LogCheck) and check.path_from_sql:
-        return [check.path_from_sql.db]
-    return []
 
 
 def load(path: Path) -> list[CheckCase]:

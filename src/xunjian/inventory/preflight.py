@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.fields import holds_secret
-from xunjian.inventory.load import databases
 from xunjian.inventory.secrets import MissingSecret, Secrets
 
 
@@ -23,7 +22,7 @@ def secret_refs(case: CheckCase) -> list[tuple[str, str]]:
     where = f"systems.{case.system_id}.hosts.{case.host_id}"
     refs = [
         ref
-        for db in databases(case.spec)
+        for db in case.spec.databases()
         for ref in _refs(case.host.databases[db], f"{where}.databases.{db}")
     ]
     return refs + list(_refs(case.spec, f"{where}.checks[{case.index}]"))

@@ -1,26 +1,29 @@
-"""One testinfra connection per host per run, with its socket and process listings cached.
+"""One testinfra connection per host per run, and the host's facts gathered in one round trip.
 
 A host that cannot be reached is tried once; every later observation on it raises
 :class:`ObservationError` with the same reason, so a dead host costs one connection timeout.
+Probes are keyed by connection (and ssh config), not by system: a machine that two systems
+or two runbooks use is one probe and one connection.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import tempfile
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import paramiko
 import testinfra
 from testinfra.host import Host as TestinfraHost
 
-from xunjian.inventory import CheckCase
+from xunjian.inventory.case import CheckCase
+from xunjian.observe import batch
+from xunjian.observe.batch import Section
 from xunjian.observe.deadline import GRACE, Overrun, call_within
-from xunjian.observe.procs import PS_COMMAND, Proc, parse_ps
-from xunjian.observe.sockets import Listener, parse_ss
+from xunjian.observe.facts import Fact
 from xunjian.result import ObservationError
 
 
@@ -34,7 +37,8 @@ def control_dir() -> str:
     return wanted if len(wanted) <= 60 else f"/tmp/xunjian-ssh-{os.getuid()}"
 
 
-REMOTE_TIMEOUT = 30  # seconds a remote command may run, enforced on the host by timeout(1)
+REMOTE_TIMEOUT = 60  # seconds one remote command (a host's whole batch) may run, by timeout(1)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,18 @@ class CommandOutput:
 
 
 class HostProbe:
+    """One host's connection and its snapshot of facts, gathered in as few round trips as the
+    checks allow: normally one per run (:meth:`gather` with every fact the host's checks need)."""
+
     def __init__(self, connection: str, ssh_config: str | None, timeout: float) -> None:
         self.connection = connection
         self._ssh_config = ssh_config
         self._timeout = max(1, int(timeout))
         self._host: TestinfraHost | None = None
         self._failure: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._sections: dict[Fact[Any], Section | str] = {}  # a section, or why there is none
+        self.round_trips = 0
 
     def _kwargs(self) -> dict[str, Any]:
         scheme = self.connection.split("://", 1)[0] if "://" in self.connection else "paramiko"
@@ -85,7 +94,7 @@ class HostProbe:
 
     @property
     def limit(self) -> float:
-        """Seconds one command may take: its run on the host, the connection, a grace."""
+        """Seconds one round trip may take: its run on the host, the connection, a grace."""
         return REMOTE_TIMEOUT + self._timeout + GRACE
 
     def run(self, command: str, *args: object) -> CommandOutput:
@@ -103,6 +112,7 @@ class HostProbe:
                 return CommandOutput(int(out.rc), str(out.stdout), str(out.stderr))
 
             limit = self.limit
+            self.round_trips += 1
             try:
                 return call_within(limit, call)
             except Overrun:
@@ -112,23 +122,37 @@ class HostProbe:
                 self._failure = f"host {self.connection} unreachable: {_reason(err)}"
                 raise ObservationError(self._failure) from None
 
-    @functools.cached_property
-    def listeners(self) -> list[Listener]:
-        out = self.run("ss -Hltnp")
-        if out.rc != 0:
-            raise ObservationError(
-                f"`ss -Hltnp` failed on {self.connection} (rc={out.rc}): {out.stderr.strip()}"
+    def gather(self, facts: Iterable[Fact[Any]]) -> None:
+        """Observe every fact not yet known in one remote command; a fact that the host could
+        not answer, or the batch did not reach, is remembered with the reason."""
+        with self._lock:
+            todo = list(dict.fromkeys(f for f in facts if f not in self._sections))
+            if not todo:
+                return
+            token = batch.new_token()
+            try:
+                out = self.run("sh -c %s", batch.script([f.command() for f in todo], token))
+            except ObservationError as e:
+                self._sections.update((f, str(e)) for f in todo)
+                return
+            sections = batch.parse(out.stdout, token, len(todo))
+            cut = (
+                f"host {self.connection}: the batch stopped before this fact "
+                f"(rc={out.rc}{': ' + out.stderr.strip()[:200] if out.stderr.strip() else ''})"
             )
-        return parse_ss(out.stdout)
+            self._sections.update(
+                (f, s if s is not None else cut) for f, s in zip(todo, sections, strict=True)
+            )
 
-    @functools.cached_property
-    def processes(self) -> list[Proc]:
-        out = self.run(PS_COMMAND)
-        if out.rc != 0:
-            raise ObservationError(
-                f"`ps` failed on {self.connection} (rc={out.rc}): {out.stderr.strip()}"
-            )
-        return parse_ps(out.stdout)
+    def get(self, fact: Fact[T]) -> T:
+        """A fact's value from the snapshot (gathered alone if it is not there yet)."""
+        with self._lock:
+            if fact not in self._sections:
+                self.gather([fact])
+            section = self._sections[fact]
+        if isinstance(section, str):
+            raise ObservationError(section)
+        return fact.parse(section)
 
 
 def _reason(error: Exception) -> str:
@@ -143,8 +167,8 @@ _PROBES: dict[str, HostProbe] = {}
 
 
 def probe_for(case: CheckCase) -> HostProbe:
-    """The per-run, per-host probe (xdist groups a host's tests on one worker)."""
-    key = case.host_key
+    """The per-run, per-machine probe (xdist groups a machine's tests on one worker)."""
+    key = case.probe_key
     if key not in _PROBES:
         ssh_config = str(case.ssh_config) if case.ssh_config else None
         _PROBES[key] = HostProbe(case.connection, ssh_config, case.default_timeout)

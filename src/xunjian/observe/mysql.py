@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 import pymysql
 
-from xunjian.inventory import CheckCase
-from xunjian.inventory.schema import Database
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.model import MysqlDatabase
 from xunjian.inventory.secrets import SECRETS
+from xunjian.observe.rows import MAX_ROWS, Rows
 from xunjian.result import ObservationError
 
-
-@dataclass(frozen=True)
-class Rows:
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    truncated: bool
-
-
-MAX_ROWS = 1000
+__all__ = ["MAX_ROWS", "Rows", "query", "query_limit", "reset"]
 
 _CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
 # One statement at a time per connection: a query given up at its deadline may still be
@@ -30,7 +22,9 @@ _CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
 _LOCKS: dict[tuple[str, str], threading.Lock] = {}
 
 
-def _connect(db: Database, address: str, timeout: float) -> pymysql.connections.Connection[Any]:
+def _connect(
+    db: MysqlDatabase, address: str, timeout: float
+) -> pymysql.connections.Connection[Any]:
     conn = pymysql.connect(
         host=db.host or address,
         port=db.port,
@@ -58,10 +52,17 @@ def query_limit(case: CheckCase, db_name: str) -> float:
     return 2 * case.timeout + case.host.databases[db_name].statement_timeout
 
 
+def _database(case: CheckCase, db_name: str) -> MysqlDatabase:
+    db = case.host.databases[db_name]
+    if not isinstance(db, MysqlDatabase):
+        raise TypeError(f"{case.id}: database {db_name!r} is {db.engine}, not mysql")
+    return db
+
+
 def query(case: CheckCase, db_name: str, sql: str) -> Rows:
     """Run one statement read-only; connection problems, and a statement that returns no
     result set (``DO 1``, ``SET @x = 1``: nothing was looked at), become ObservationError."""
-    db = case.host.databases[db_name]
+    db = _database(case, db_name)
     key = (case.host_key, db_name)
     try:
         with _LOCKS.setdefault(key, threading.Lock()):
