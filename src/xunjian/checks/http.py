@@ -18,7 +18,9 @@ from xunjian.inventory.fields import Headers, Ident, JsonPath, NonEmpty, SecretR
 from xunjian.inventory.model import CheckBase, Model
 from xunjian.inventory.secrets import SECRETS
 from xunjian.observe import web
+from xunjian.observe.curl import HostRequest
 from xunjian.observe.facts import Fact
+from xunjian.observe.host import probe_for
 from xunjian.result import ObservationError, Result, Verdict
 from xunjian.threshold import Threshold
 
@@ -60,11 +62,21 @@ class HttpCheck(CheckBase):
         "runbook says so (runbook 001 §2: no answer within 5 s is CRIT)",
     )
     verify_tls: bool = True
+    via: Literal["runner", "host"] = Field(
+        "runner",
+        description="host: the request is made on the host (curl there), for endpoints only "
+        "the host reaches, such as localhost:5000",
+    )
 
     @model_validator(mode="after")
     def _time_latency(self) -> HttpCheck:
         if self.latency is not None and self.latency.family != "time":
             raise ValueError("latency needs a time unit, e.g. {warn: '> 500 ms'}")
+        if self.via == "host" and self.secret_headers:
+            raise ValueError(
+                "secret_headers cannot be sent from the host: curl's command line is visible "
+                "in the host's process list"
+            )
         return self
 
 
@@ -100,22 +112,42 @@ def expected(case: CheckCase) -> str:
 
 def budget(case: CheckCase) -> float:
     """The whole exchange within the check's timeout: a trickling server is cut off there."""
-    return case.timeout
+    return probe_for(case).limit if _spec(case).via == "host" else case.timeout
+
+
+def _on_host(case: CheckCase) -> HostRequest:
+    spec = _spec(case)
+    headers = tuple(sorted(spec.headers.items()))
+    return HostRequest(spec.method, spec.url, headers, case.timeout, spec.verify_tls)
 
 
 def facts(case: CheckCase) -> list[Fact[Any]]:
-    return []
+    return [_on_host(case)] if _spec(case).via == "host" else []
 
 
 def targets(case: CheckCase) -> set[str]:
-    return {urlsplit(_spec(case).url).hostname or ""}
+    """From the runner only: a request made on the host goes where the host sends it."""
+    spec = _spec(case)
+    return {urlsplit(spec.url).hostname or ""} if spec.via == "runner" else set()
 
 
 _VERSIONS = {9: "HTTP/0.9", 10: "HTTP/1.0", 11: "HTTP/1.1", 20: "HTTP/2"}
 
 
+def _from_host(case: CheckCase) -> HttpObservation:
+    spec = _spec(case)
+    answer = probe_for(case).get(_on_host(case))
+    if answer.status is None:
+        if answer.timed_out and spec.on_timeout == "UNKNOWN":
+            raise ObservationError(f"{spec.method} {spec.url} (from the host): {answer.error}")
+        return HttpObservation(None, "", "", answer.elapsed_ms, f"from the host: {answer.error}")
+    return HttpObservation(answer.status, answer.status_line, answer.body, answer.elapsed_ms)
+
+
 def observe(case: CheckCase) -> HttpObservation:
     spec = _spec(case)
+    if spec.via == "host":
+        return _from_host(case)
     try:
         headers = spec.headers | {k: SECRETS.resolve(v) for k, v in spec.secret_headers.items()}
         with (

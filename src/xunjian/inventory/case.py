@@ -29,6 +29,7 @@ class CheckCase:
     default_timeout: float
     ssh_config: Path | None
     index: int = 0  # position in the host's checks list, for key paths in messages
+    key: str = ""  # the check's key path in the inventory (a template's, for a role's check)
     inventory: Path = field(default=Path("inventory.yml"))  # relative paths start beside it
 
     def __repr__(self) -> str:
@@ -37,7 +38,7 @@ class CheckCase:
 
     @property
     def kind(self) -> str:
-        return str(self.spec.kind)  # each kind's spec narrows it to a Literal
+        return str(getattr(self.spec, "kind"))  # noqa: B009 - each kind narrows it
 
     @property
     def cadence(self) -> Cadence:

@@ -9,9 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from xunjian.inventory import ansible
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError, from_validation
-from xunjian.inventory.schema import Inventory
+from xunjian.inventory.model import CheckBase
+from xunjian.inventory.schema import AnsibleSource, Host, Inventory, System
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -70,16 +72,69 @@ def _at(mark: yaml.Mark) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
+def _sourced(sys_id: str, system: System, path: Path) -> dict[str, Host]:
+    """Hosts of the system's Ansible sources, with their roles."""
+    found: dict[str, Host] = {}
+    for n, src in enumerate(system.host_sources):
+        key = f"systems.{sys_id}.host_sources[{n}]"
+        for h in ansible.read(path.parent / src.ansible, src.group, f"{key}.ansible"):
+            found[ansible.host_id(h.name)] = Host.model_validate(
+                {
+                    "address": h.address,
+                    "connection": _connection(src, h, path.parent / src.ansible),
+                    "roles": src.roles,
+                    "databases": src.databases,
+                }
+            )
+    return found
+
+
+def _connection(src: AnsibleSource, h: ansible.AnsibleHost, inventory: Path) -> str:
+    if src.connection == "ansible":
+        return f"ansible://{h.name}?ansible_inventory={inventory.resolve()}"
+    user = f"{h.user}@" if h.user else ""
+    port = f":{h.port}" if h.port else ""
+    return f"ssh://{user}{h.address}{port}"
+
+
+def _host_checks(
+    sys_id: str, system: System, host_id: str, host: Host, problems: list[str]
+) -> list[tuple[str, CheckBase]]:
+    """(key path, check) of a host: its own checks, then its roles' templates."""
+    found = [
+        (f"systems.{sys_id}.hosts.{host_id}.checks[{i}]", c) for i, c in enumerate(host.checks)
+    ]
+    for role in host.roles:
+        if role not in system.templates:
+            known = ", ".join(sorted(system.templates)) or "none"
+            problems.append(
+                f"systems.{sys_id}.hosts.{host_id}.roles: no template {role!r} in "
+                f"systems.{sys_id}.templates (declared: {known})"
+            )
+            continue
+        found += [
+            (f"systems.{sys_id}.templates.{role}[{i}]", c)
+            for i, c in enumerate(system.templates[role])
+        ]
+    return found
+
+
 def cases(inv: Inventory, path: Path) -> list[CheckCase]:
     """Flatten to one case per check, checking step and database references and id uniqueness."""
     problems: list[str] = []
     out: list[CheckCase] = []
     base = path.parent
     for sys_id, system in inv.systems.items():
-        for host_id, host in system.hosts.items():
+        sourced = _sourced(sys_id, system, path)
+        for clash in sorted(set(sourced) & set(system.hosts)):
+            problems.append(
+                f"systems.{sys_id}.host_sources: host {clash!r} is also in systems.{sys_id}.hosts"
+            )
+        for host_id, host in {**system.hosts, **sourced}.items():
             ssh_config = host.ssh_config or inv.defaults.ssh_config
-            for i, check in enumerate(host.checks):
-                where = f"systems.{sys_id}.hosts.{host_id}.checks[{i}]"
+            for i, (where, check) in enumerate(
+                _host_checks(sys_id, system, host_id, host, problems)
+            ):
                 step = system.steps.get(check.step)
                 if step is None:
                     known = ", ".join(sorted(system.steps)) or "none"
@@ -107,6 +162,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                         default_timeout=inv.defaults.timeout,
                         ssh_config=(base / ssh_config).resolve() if ssh_config else None,
                         index=i,
+                        key=where,
                         inventory=path,
                     )
                 )

@@ -25,7 +25,7 @@ def secret_refs(case: CheckCase) -> list[tuple[str, str]]:
         for db in case.spec.databases()
         for ref in _refs(case.host.databases[db], f"{where}.databases.{db}")
     ]
-    return refs + list(_refs(case.spec, f"{where}.checks[{case.index}]"))
+    return refs + list(_refs(case.spec, case.key or f"{where}.checks[{case.index}]"))
 
 
 def _refs(value: object, where: str) -> Iterator[tuple[str, str]]:

@@ -32,13 +32,34 @@ class Host(Model):
     )
     ssh_config: str | None = Field(None, description="ssh config file, relative to the inventory")
     databases: dict[Ident, Database] = Field(default_factory=dict)
+    roles: list[Ident] = Field(
+        default_factory=list, description="names of the system's templates whose checks apply"
+    )
     checks: list[Check] = Field(default_factory=list)
+
+
+class AnsibleSource(Model):
+    """Hosts of a group of an Ansible inventory, each given the listed roles."""
+
+    ansible: str = Field(description="an Ansible inventory, relative to this file")
+    group: str = "all"
+    roles: list[Ident] = Field(min_length=1)
+    connection: Literal["ssh", "ansible"] = Field(
+        "ssh",
+        description="ssh: ssh://USER@ansible_host:PORT from the hostvars; ansible: testinfra's "
+        "ansible backend (the loopback guard cannot look into it, so it refuses it)",
+    )
+    databases: dict[Ident, Database] = Field(default_factory=dict)
 
 
 class System(Model):
     title: str
     steps: dict[str, Step]
-    hosts: dict[Ident, Host]
+    templates: dict[Ident, list[Check]] = Field(
+        default_factory=dict, description="checks shared by hosts that name them in roles"
+    )
+    hosts: dict[Ident, Host] = Field(default_factory=dict)
+    host_sources: list[AnsibleSource] = Field(default_factory=list)
 
 
 class Defaults(Model):
