@@ -71,7 +71,10 @@ def test_runners_split_by_host_merge_into_one_report(
     runs = [runner(pytester, inv, "a"), runner(pytester, inv, "b")]
     cases, files = merge.merge(pytester.path / "merged", runs)
     assert cases == 4
-    names = {c.get("name", "").split("@")[0] for c in ET.parse(pytester.path / "merged/junit.xml").iter("testcase")}
+    names = {
+        c.get("name", "").split("@")[0]
+        for c in ET.parse(pytester.path / "merged/junit.xml").iter("testcase")
+    }
     assert names == {f"test_port[sys-{h}-1.1-port-{listener}]" for h in ("a1", "a2", "b1", "b2")}
     results = [
         json.loads(f.read_text())
@@ -99,3 +102,65 @@ def test_merge_refuses_a_runner_without_results(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="no JUnit XML"):
         merge.merge(tmp_path / "out", [tmp_path / "empty"])
+
+
+def test_hosts_come_from_an_ansible_inventory_with_their_roles(
+    pytester: pytest.Pytester, listener: int
+) -> None:
+    """ansible-inventory reads the INI (children groups included); each host gets the role's
+    checks and an ssh:// connection from its hostvars. Collected only: nothing is contacted."""
+    pytester.makepyfile(**{"tests/daily/test_daily": TESTS})
+    (pytester.path / "hosts.ini").write_text(
+        "[web]\nweb01 ansible_host=127.0.10.2 ansible_user=root ansible_port=2222\n"
+        "web02 ansible_host=127.0.10.4\n[db]\ndb01 ansible_host=127.0.10.1\n"
+        "[prod:children]\nweb\ndb\n",
+        encoding="utf-8",
+    )
+    inv = pytester.path / "inv.yml"
+    inv.write_text(
+        f"""\
+version: 1
+name: ans
+systems:
+  sys:
+    title: 机群
+    steps: {{"1.1": {{title: 检查服务进程}}}}
+    templates:
+      node:
+        - {{step: "1.1", kind: port, port: {listener}}}
+    host_sources:
+      - {{ansible: hosts.ini, group: prod, roles: [node]}}
+""",
+        encoding="utf-8",
+    )
+    from xunjian.inventory.load import load
+
+    cases = load(inv)
+    assert {c.host_id: c.connection for c in cases} == {
+        "web01": "ssh://root@127.0.10.2:2222",
+        "web02": "ssh://127.0.10.4",
+        "db01": "ssh://127.0.10.1",
+    }
+    assert [c.id for c in cases] == [
+        f"sys-{h}-1.1-port-{listener}" for h in ("web01", "web02", "db01")
+    ]
+
+
+def test_an_ansible_group_without_hosts_names_the_groups(
+    pytester: pytest.Pytester, listener: int
+) -> None:
+    (pytester.path / "hosts.ini").write_text("[web]\nweb01\n", encoding="utf-8")
+    inv = pytester.path / "inv.yml"
+    inv.write_text(
+        "version: 1\nname: ans\nsystems:\n  sys:\n    title: t\n    steps: {'1.1': {title: x}}\n"
+        "    templates: {node: []}\n"
+        "    host_sources: [{ansible: hosts.ini, group: nope, roles: [node]}]\n",
+        encoding="utf-8",
+    )
+    from xunjian.inventory.errors import InventoryError
+    from xunjian.inventory.load import load
+
+    with pytest.raises(
+        InventoryError, match=r"host_sources\[0\]\.ansible: group 'nope' has no hosts"
+    ):
+        load(inv)

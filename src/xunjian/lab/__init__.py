@@ -1,9 +1,12 @@
-"""The local lab: real servers on 127.0.10.1-5 emulating the five hosts of runbook 000 part 1.
+"""The local lab: real servers on loopback emulating production hosts: 127.0.10.1-5 for the
+five hosts of runbook 000 part 1, 127.0.11.1 for CreditPilot (runbook 001) and 127.0.14.1 for
+the CTEA platform's PostgreSQL (runbook 004).
 
 >>> lab = Lab()            # <repo>/.lab, or $XUNJIAN_LAB_DIR
 >>> lab.up()               # install what is missing, start everything, seed, wait until ready
 >>> lab.stop("app:ProcessServer"); lab.start("app:ProcessServer")
 >>> lab.sql("UPDATE SyncStateTable SET syncstate=1 WHERE id=1")
+>>> lab.pg_sql("UPDATE iiko_sync_log SET status='FAILED'")
 >>> lab.down()
 """
 
@@ -26,6 +29,7 @@ from xunjian.lab.java import JavaService
 from xunjian.lab.mariadb import MariaDB
 from xunjian.lab.nginx import Nginx
 from xunjian.lab.paths import LabPaths, default_lab_dir
+from xunjian.lab.postgres import Postgres
 from xunjian.lab.redis import Redis
 from xunjian.lab.s3 import S3
 from xunjian.lab.sshd import Sshd
@@ -45,7 +49,14 @@ class Lab:
         self.ctx = Context(self.paths)
         self.mariadb = MariaDB(self.ctx)
         self.s3 = S3(self.ctx)
-        infra: list[Component] = [self.mariadb, Redis(self.ctx), self.s3, Sshd(self.ctx)]
+        self.postgres = Postgres(self.ctx)
+        infra: list[Component] = [
+            self.mariadb,
+            Redis(self.ctx),
+            self.s3,
+            self.postgres,
+            Sshd(self.ctx),
+        ]
         front: list[Component] = [JavaService(self.ctx, app) for app in JAVA_APPS]
         front += [Nginx(self.ctx), Console(self.ctx)]
         self._phases = (infra, front)
@@ -56,6 +67,7 @@ class Lab:
         """Install, start and seed whatever is not running; wait until every component is ready."""
         ensure_installed()
         self.paths.ensure()
+        self.paths.link_fixed()
         with self._lock():
             self._load_secrets()
             started: set[str] = set()
@@ -104,20 +116,26 @@ class Lab:
         comp = self._get(component)
         self._load_secrets()
         comp.start()
-        if comp is self.mariadb or comp is self.s3:
+        if comp in self._seeded:
             self._seed_if_needed()
 
     # -- helpers for tests ------------------------------------------------------------------
     def env(self) -> dict[str, str]:
-        """The lab secrets (THQH_MYSQL_PASSWORD, THQH_MINIO_SECRET_KEY) and nothing else."""
+        """The lab secrets (topology.SECRET_KEYS: THQH_MYSQL_PASSWORD, THQH_MINIO_SECRET_KEY,
+        CTEA_PG_PASSWORD, CTEA_PG_RO_PASSWORD) and nothing else."""
         return dict(self._load_secrets())
 
     def sql(self, statement: str, database: str = "thqh") -> list[tuple[Any, ...]]:
         """Run one statement as the lab's admin through the socket (for fault injection)."""
         return self.mariadb.query(statement, database)
 
+    def pg_sql(self, statement: str, database: str = "ctea") -> list[tuple[Any, ...]]:
+        """Run one statement on the lab PostgreSQL as its superuser through the unix socket
+        (for fault injection); rows if it returns any, else []."""
+        return self.postgres.query(statement, database)
+
     def seed(self) -> None:
-        """Restore the baseline data (tables, rsync log, S3 objects) now."""
+        """Restore the baseline data (tables, files, S3 objects) now."""
         self._load_secrets()
         self._seed(force=True)
 
@@ -128,6 +146,11 @@ class Lab:
         return self.paths.ssh_config
 
     # -- internals ----------------------------------------------------------------------------
+    @property
+    def _seeded(self) -> tuple[Component, ...]:
+        """The servers whose data is seeded after each (re)start."""
+        return (self.mariadb, self.s3, self.postgres)
+
     def _get(self, component: str) -> Component:
         try:
             return self.components[component]
@@ -148,17 +171,23 @@ class Lab:
     def _seed(self, force: bool) -> None:
         """Seed what was (re)started since it was last seeded; everything if ``force``."""
         secrets = self.ctx.secrets
-        for comp in (self.mariadb, self.s3):
+        for comp in self._seeded:
             marker = self.paths.run / f"seeded-{comp.name}"
             pid = str(comp.pid())
             if force or not marker.exists() or marker.read_text() != pid:
                 if comp is self.mariadb:
                     seed.seed_database(self.mariadb, self.paths, secrets["THQH_MYSQL_PASSWORD"])
-                else:
+                elif comp is self.s3:
                     seed.seed_s3(secrets["THQH_MINIO_SECRET_KEY"])
+                else:
+                    seed.seed_postgres(
+                        self.postgres, secrets["CTEA_PG_PASSWORD"], secrets["CTEA_PG_RO_PASSWORD"]
+                    )
                 marker.write_text(pid)
         if force or not self.paths.rsync_log.exists():
             seed.seed_files(self.paths)
+        if force or not self.paths.creditpilot_db.exists():
+            seed.seed_creditpilot(self.paths)
 
     def _stray_pids(self) -> list[int]:
         """Lab servers left without a pidfile (after a crash or a bug), found by command line.

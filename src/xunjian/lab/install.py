@@ -27,18 +27,24 @@ APT: dict[str, str] = {  # executable -> Debian package
     "ss": "iproute2",
     "ps": "procps",
     "/usr/share/java/mariadb-java-client.jar": "libmariadb-java",
+    "/usr/lib/postgresql/*/bin/initdb": "postgresql",  # any major version: Debian's current one
+    "setpriv": "util-linux",  # runs the PostgreSQL server as its own user
+    "useradd": "passwd",
+    "sqlite3": "sqlite3",  # the CreditPilot host's database file, read on the host
 }
 PIP: dict[str, str] = {  # importable module -> PyPI distribution
     "pymysql": "pymysql",
     "minio": "minio",
     "requests": "requests",
     "redis": "redis",
+    "psycopg": "psycopg[binary]",
+    "cryptography": "cryptography",  # the lab CA
 }
 
 
 def _have(thing: str) -> bool:
     if thing.startswith("/"):
-        return Path(thing).exists()
+        return any(Path("/").glob(thing[1:])) if "*" in thing else Path(thing).exists()
     return any(shutil.which(thing, path=p) for p in (None, "/usr/sbin:/sbin"))
 
 
@@ -80,6 +86,7 @@ UNITS = {
     "openssh-server": "ssh",
     "mariadb-server": "mariadb",
     "redis-server": "redis-server",
+    "postgresql": "postgresql",
 }
 
 

@@ -23,6 +23,9 @@ def default_lab_dir() -> Path:
     return Path(env).resolve() if env else repo_root() / ".lab"
 
 
+FIXED = Path("/run/xunjian-lab")  # see LabPaths.link_fixed
+
+
 @dataclass(frozen=True)
 class LabPaths:
     """Every path the lab uses, derived from its root directory."""
@@ -66,6 +69,21 @@ class LabPaths:
     def rsync_log(self) -> Path:
         return self.rsync_data / "rsync_log/rsync_data.log"
 
+    @property
+    def tls(self) -> Path:
+        """The lab CA (``ca.crt``, ``ca.key``) and the server certificates it signed."""
+        return self.root / "tls"
+
+    @property
+    def pg_ca(self) -> Path:
+        """The CA certificate a PostgreSQL client verifies the lab server with (verify-full)."""
+        return self.tls / "ca.crt"
+
+    @property
+    def creditpilot_db(self) -> Path:
+        """CreditPilot's SQLite file (runbook 001 ``db/smart_loan_manager.db``) on 127.0.11.1."""
+        return self.fs / "opt/creditpilot/db/smart_loan_manager.db"
+
     def pidfile(self, component: str) -> Path:
         return self.run / (component.replace(":", "-") + ".pid")
 
@@ -79,3 +97,14 @@ class LabPaths:
         for d in (self.root, self.run, self.log, self.etc, self.fs, self.ssh_dir):
             d.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)
+
+    def link_fixed(self) -> None:
+        """``/run/xunjian-lab`` -> this lab: lab inventories name files on the lab hosts by an
+        absolute path, as production inventories do, whichever folder the clone is in (one
+        lab runs per machine: its addresses are fixed)."""
+        if FIXED.is_symlink() and FIXED.resolve() == self.root.resolve():
+            return
+        tmp = FIXED.with_name(FIXED.name + ".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(self.root.resolve())
+        tmp.replace(FIXED)

@@ -1,4 +1,5 @@
-"""Baseline data for the daily checks: MariaDB tables, the rsync log and the S3 bucket.
+"""Baseline data for the checks: MariaDB tables, the rsync log, the S3 bucket, the CTEA
+PostgreSQL database (runbook 004) and CreditPilot's SQLite file (runbook 001).
 
 Seeding is idempotent and restores the baseline, so a fault injected by a test is undone by ``up``.
 """
@@ -6,15 +7,28 @@ Seeding is idempotent and restores the baseline, so a fault injected by a test i
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
+from contextlib import closing
 from datetime import datetime, timedelta
 from string import Template
 
 import urllib3
 from minio import Minio
+from psycopg import sql
 
 from xunjian.lab.mariadb import MariaDB
 from xunjian.lab.paths import FILES, LabPaths
-from xunjian.lab.topology import S3_ACCESS_KEY, S3_BUCKET, S3_PORT, WECOM
+from xunjian.lab.postgres import Postgres, scram_verifier
+from xunjian.lab.topology import (
+    CTEA_ADMIN,
+    CTEA_DB,
+    CTEA_RO,
+    S3_ACCESS_KEY,
+    S3_BUCKET,
+    S3_PORT,
+    WECOM,
+)
 
 CSV_TABLES = ("customer_info", "account_info", "trade_detail", "position_daily", "fund_flow")
 
@@ -100,3 +114,44 @@ def seed_s3(secret_key: str) -> None:
     }
     for key, data in objects.items():
         client.put_object(S3_BUCKET, key, io.BytesIO(data), len(data))
+
+
+def seed_postgres(pg: Postgres, admin_password: str, ro_password: str) -> None:
+    """The CTEA roles (their passwords set to the lab secrets), the ``ctea`` database owned by
+    CTEA_ADMIN and its baseline tables (files/pg_seed.sql, one transaction)."""
+    with pg.connect("postgres") as conn:
+        for role, password in ((CTEA_ADMIN, admin_password), (CTEA_RO, ro_password)):
+            found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            conn.execute(
+                sql.SQL("{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+                    sql.SQL("ALTER" if found else "CREATE"),
+                    sql.Identifier(role),
+                    sql.Literal(scram_verifier(password)),
+                )
+            )
+        ro, admin, db = sql.Identifier(CTEA_RO), sql.Identifier(CTEA_ADMIN), sql.Identifier(CTEA_DB)
+        conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ro))
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (CTEA_DB,)).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(db, admin))
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, admin))
+        conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, ro))
+    script = (FILES / "pg_seed.sql").read_text(encoding="utf-8")
+    with pg.connect(CTEA_DB) as conn, conn.transaction():
+        conn.execute(script)
+
+
+def seed_creditpilot(paths: LabPaths) -> None:
+    """CreditPilot's SQLite file, made afresh beside the old one and then moved over it."""
+    db = paths.creditpilot_db
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fresh = db.with_name(f".{db.name}.{os.getpid()}.new")
+    fresh.unlink(missing_ok=True)
+    try:
+        with closing(sqlite3.connect(fresh)) as conn:
+            conn.executescript((FILES / "creditpilot_seed.sql").read_text(encoding="utf-8"))
+            conn.commit()
+        fresh.chmod(0o644)
+        fresh.replace(db)
+    finally:
+        fresh.unlink(missing_ok=True)

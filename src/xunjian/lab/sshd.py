@@ -67,8 +67,9 @@ class Sshd(Component):
         self.write_client_config()
 
     def write_client_config(self) -> None:
+        nets = dict.fromkeys(a.rsplit(".", 1)[0] + ".*" for a in HOSTS.values())  # 127.0.10.* ...
         lines = [
-            "Host 127.0.10.*",
+            "Host " + " ".join(nets),
             f"    Port {SSH_PORT}",
             "    User root",
             f"    IdentityFile {self.client_key}",
@@ -83,6 +84,13 @@ class Sshd(Component):
 
     def argv(self) -> list[str]:
         return ["/usr/sbin/sshd", "-D", "-f", str(self.config), "-E", str(self.logfile)]
+
+    def launch(self) -> bool:
+        """Start sshd; restart one that runs without some of the hosts (an older config)."""
+        pid = self.pid()
+        if pid is not None and not all(process.port_open(a, p, 0.5) for a, p in self.listen()):
+            self.stop()
+        return super().launch()
 
     def stop(self, crash: bool = False) -> None:
         super().stop(crash)

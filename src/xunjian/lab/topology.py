@@ -1,4 +1,5 @@
-"""The fixed lab topology: one loopback address per production host of runbook 000 part 1."""
+"""The fixed lab topology: one loopback address per production host (runbook 000 part 1 on
+127.0.10.x; runbook 001 CreditPilot on 127.0.11.x; runbook 004 CTEA on 127.0.14.x)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ LITHIUM = "127.0.10.2"  # 碳酸锂指数发布 (172.17.10.223)
 WECOM = "127.0.10.3"  # 企微会话存档 (172.17.10.202)
 BDDS = "127.0.10.4"  # 业务数据展示系统 (172.18.26.59)
 BOARD = "127.0.10.5"  # 统计看板 (172.18.26.173)
+CREDITPILOT = "127.0.11.1"  # runbook 001: the CreditPilot host (SQLite file, reached by ssh)
+CTEA_PG = "127.0.14.1"  # runbook 004: the CTEA platform's PostgreSQL (TLS only)
 
 HOSTS: dict[str, str] = {
     "miniapp": MINIAPP,
@@ -16,6 +19,7 @@ HOSTS: dict[str, str] = {
     "wecom": WECOM,
     "bdds": BDDS,
     "board": BOARD,
+    "creditpilot": CREDITPILOT,
 }
 
 MYSQL_ADDRS = (MINIAPP, LITHIUM, WECOM, BDDS)
@@ -25,7 +29,16 @@ S3_BUCKET = "thqh-enterprise-wechat"
 S3_ACCESS_KEY = "myminioadmin"
 CONSOLE_PORT = 9001
 S3_PORT = 9000
-SECRET_KEYS = ("THQH_MYSQL_PASSWORD", "THQH_MINIO_SECRET_KEY")
+PG_PORT = 5432
+CTEA_DB = "ctea"
+CTEA_ADMIN = "ctea_admin"  # owns the ctea database; password CTEA_PG_PASSWORD
+CTEA_RO = "ctea_ro"  # SELECT only; password CTEA_PG_RO_PASSWORD
+SECRET_KEYS = (
+    "THQH_MYSQL_PASSWORD",
+    "THQH_MINIO_SECRET_KEY",
+    "CTEA_PG_PASSWORD",
+    "CTEA_PG_RO_PASSWORD",
+)
 
 
 @dataclass(frozen=True)
