@@ -45,6 +45,9 @@ def rss_mib(lab: Lab) -> float:
     return total / 1024
 
 
+INVENTORIES: list[str] = []  # --inventory: which lab inventories (default: the project's)
+
+
 def one_run(lab: Lab, workers: str) -> tuple[float, int, int, str]:
     with tempfile.TemporaryDirectory(prefix="xj-", dir="/tmp") as tmp:
         before = accepted(lab)
@@ -56,6 +59,7 @@ def one_run(lab: Lab, workers: str) -> tuple[float, int, int, str]:
                 "pytest",
                 "-m",
                 "daily",
+                *(f"--inventory={inv}" for inv in INVENTORIES),
                 "-q",
                 "-p",
                 "no:cacheprovider",
@@ -82,7 +86,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", default="auto,0", help="comma-separated values for -n")
+    ap.add_argument("--inventory", action="append", default=[], help="lab inventory (repeatable)")
     args = ap.parse_args()
+    INVENTORIES.extend(args.inventory)
     lab = Lab()
     lab.up()
     print(f"lab: {len(lab.components)} components, RSS {rss_mib(lab):.0f} MiB")
