@@ -11,6 +11,7 @@ import functools
 import ipaddress
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from xunjian.checks.registry import module
@@ -81,7 +82,16 @@ def targets(case: CheckCase) -> set[str]:
 
 
 def outside(cases: list[CheckCase]) -> list[str]:
-    """One line per target outside the loopback range, with the checks that would contact it."""
+    """One line per target outside the loopback range, with the checks that would contact it.
+
+    ``ssh -G`` runs once per distinct machine, in parallel (it is a process each)."""
+    machines = {
+        (c.connection, str(c.ssh_config) if c.ssh_config else None)
+        for c in cases
+        if c.connection.split("://", 1)[0] in ("ssh", "safe-ssh", "paramiko")
+    }
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda m: _ssh_g(*m), machines))
     users: dict[str, list[str]] = {}
     for case in cases:
         for target in targets(case):

@@ -34,7 +34,8 @@ def control_dir() -> str:
     wanted = os.environ.get("XUNJIAN_SSH_CONTROL_DIR") or os.path.join(
         tempfile.gettempdir(), f"xunjian-ssh-{os.getuid()}"
     )
-    return wanted if len(wanted) <= 60 else f"/tmp/xunjian-ssh-{os.getuid()}"
+    # 108 bytes: the directory, "/", ssh's %C (40) and the suffix of its temporary name (17)
+    return wanted if len(wanted) <= 48 else f"/tmp/xunjian-ssh-{os.getuid()}"
 
 
 REMOTE_TIMEOUT = 60  # seconds one remote command (a host's whole batch) may run, by timeout(1)
