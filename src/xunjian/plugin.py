@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import logging
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import get_args
@@ -79,6 +80,10 @@ def _active(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    # testinfra logs every command's whole output at DEBUG: a host's process list (other
+    # programs' passwords on their command lines), its log tails, its SQLite rows. Whatever
+    # the run's log level, none of it may reach a report.
+    logging.getLogger("testinfra").setLevel(logging.INFO)
     for cadence in CADENCES:
         config.addinivalue_line("markers", f"{cadence}: runbook checks of cadence {cadence}")
     config.addinivalue_line("markers", "xdist_group(name): pytest-xdist --dist loadgroup (by host)")
