@@ -12,7 +12,7 @@ import ipaddress
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from xunjian.checks.registry import module
 from xunjian.inventory.case import CheckCase
@@ -34,8 +34,25 @@ def _loopback(host: str) -> bool:
         return False
 
 
+# Query options of a connection URL that testinfra honours and that cannot send a connection
+# elsewhere; ssh_config is evaluated (it wins over the inventory's: testinfra's own rule). Any
+# other option (controlpath: an existing master may lead anywhere) is refused under the guard.
+_HARMLESS = frozenset({"ssh_identity_file", "timeout", "sudo", "sudo_user", "controlpersist"})
+
+
+def ssh_config_of(case: CheckCase) -> str | None:
+    """The ssh config testinfra will use: the URL's ``?ssh_config=`` first, then the inventory's."""
+    query = parse_qs(urlsplit(case.connection).query)
+    if "ssh_config" in query:
+        return query["ssh_config"][-1]
+    return str(case.ssh_config) if case.ssh_config else None
+
+
 def _ssh_targets(case: CheckCase) -> set[str]:
-    return set(_ssh_g(case.connection, str(case.ssh_config) if case.ssh_config else None))
+    found = set(_ssh_g(case.connection, ssh_config_of(case)))
+    options = set(parse_qs(urlsplit(case.connection).query)) - _HARMLESS - {"ssh_config"}
+    found |= {f"{case.connection} (query option {o} is not evaluated)" for o in sorted(options)}
+    return found
 
 
 @functools.cache
@@ -86,7 +103,7 @@ def outside(cases: list[CheckCase]) -> list[str]:
 
     ``ssh -G`` runs once per distinct machine, in parallel (it is a process each)."""
     machines = {
-        (c.connection, str(c.ssh_config) if c.ssh_config else None)
+        (c.connection, ssh_config_of(c))
         for c in cases
         if c.connection.split("://", 1)[0] in ("ssh", "safe-ssh", "paramiko")
     }
