@@ -16,10 +16,10 @@ from test_eval_sql import DBS, NO_ROWS, sql_case
 
 from xunjian import checks
 from xunjian.checks import http, port, sql
-from xunjian.checks.spec import spec_of
 from xunjian.checks.http import HttpCheck
 from xunjian.checks.port import PortCheck
-from xunjian.observe import deadline, host, mysql
+from xunjian.checks.spec import spec_of
+from xunjian.observe import db, deadline, host, mysql
 from xunjian.result import ObservationError, Verdict
 
 OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOWN
@@ -112,13 +112,37 @@ def test_a_server_trickling_headers_cannot_hold_an_http_check(
     assert_result(result, UNKNOWN, "no answer within 2s")
 
 
+@pytest.fixture
+def mute() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 that takes the connection (backlog) and never answers."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=4)
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/"
+    server.close()
+
+
+@pytest.mark.parametrize(
+    ("on_timeout", "verdict"),
+    [
+        pytest.param({}, UNKNOWN, id="default-unknown"),
+        pytest.param({"on_timeout": "CRIT"}, CRIT, id="crit"),
+    ],
+)
+def test_http_without_an_answer_in_time_is_what_on_timeout_says(
+    mute: str, on_timeout: dict[str, str], verdict: Verdict
+) -> None:
+    """Runbook 001 §2: no answer within 5 s is CRIT; elsewhere it is UNKNOWN (not observed)."""
+    spec = {"kind": "http", "name": "mute", "url": mute, "timeout": 0.3} | on_timeout
+    result = checks.run(make_case(spec))
+    assert_result(result, verdict, f"GET {mute}: no answer within 0.3 s")
+
+
 @pytest.mark.parametrize("kind", sorted(SPECS))
 def test_budget_leaves_inner_limits_room_to_speak_first(kind: str) -> None:
     """A host or database that times out says so itself, before the run's deadline."""
     case = make_case(SPECS[kind], databases=DBS)
     budget = checks.module(kind).budget(case)
     assert budget >= case.timeout
-    if kind in ("port", "process", "log") or (kind == "s3" and SPECS[kind].get("unit")):
+    if kind in ("port", "process", "log", "file") or (kind == "s3" and SPECS[kind].get("unit")):
         assert budget >= host.probe_for(case).limit
     if kind == "sql":
         assert budget >= 2 * case.timeout + case.host.databases["thqh"].statement_timeout
@@ -214,7 +238,7 @@ def test_a_query_stuck_on_one_database_holds_up_only_that_one(
     lock = mysql._LOCKS.setdefault((stuck.host_key, "thqh"), threading.Lock())
     description = (("id", 3, None, 11, 11, 0, False),)
     monkeypatch.setattr(deadline, "GRACE", 0.2)
-    monkeypatch.setattr(sql, "query_limit", lambda case, db: 0.3)
+    monkeypatch.setattr(db, "query_limit", lambda case, name: 0.3)  # what sql.budget asks
     with lock:  # what a query abandoned at its deadline leaves behind
         other, _ = run_sql(
             monkeypatch, "SELECT id FROM t WHERE 0", FakeCursor(description, ()), "other"
@@ -257,4 +281,5 @@ def test_a_case_of_another_kind_is_a_type_error_naming_it() -> None:
 
 def test_every_kind_is_registered_as_its_module() -> None:
     assert checks.module("port") is port
-    assert all(callable(checks.module(k).budget) for k in checks.KINDS)
+    assert checks.module("sql") is sql
+    assert all(callable(checks.module(k).budget) for k in checks.kinds())

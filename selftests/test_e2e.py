@@ -37,7 +37,13 @@ class Run:
         return {name for name, outcome in self.outcomes.items() if outcome == "failed"}
 
 
-def daily(lab: Lab, out: Path, *args: str, env: dict[str, str] | None = None) -> Run:
+def daily(
+    lab: Lab, out: Path, *args: str, env: dict[str, str] | None = None, thqh: bool = True
+) -> Run:
+    """``pytest -m daily`` on runbook 000's lab inventory (or the ``--inventory`` given; with
+    ``thqh=False`` and none given: the project's default, every runbook's lab)."""
+    if thqh and not any(a.startswith("--inventory") for a in args):
+        args = ("--inventory=inventory/lab.yml", *args)
     out.mkdir(parents=True, exist_ok=True)
     junit = out / "junit.xml"
     proc = subprocess.run(

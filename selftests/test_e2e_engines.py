@@ -22,6 +22,7 @@ from xunjian.result import ObservationError
 pytestmark = pytest.mark.lab
 ENGINES = ("--inventory=inventory/lab-creditpilot.yml", "--inventory=inventory/lab-ctea.yml")
 CP = "creditpilot-app-4"
+DEFAULT = ("inventory/lab.yml", "inventory/lab-creditpilot.yml", "inventory/lab-ctea.yml")
 IIKO = "test_sql[ctea-db-5.3-iiko-sync-recent]"
 
 
@@ -46,6 +47,15 @@ def test_healthy_engines_pass(lab: Lab, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     assert len(result.outcomes) == 7
     assert set(result.outcomes.values()) == {"passed"}
+
+
+def test_the_default_run_is_every_runbooks_lab(lab: Lab, tmp_path: Path) -> None:
+    """`pytest -m daily` with no --inventory: the project's lab inventories, all together."""
+    everything = daily(lab, tmp_path, thqh=False)
+    plain = daily(lab, tmp_path / "plain", *(f"--inventory={inv}" for inv in DEFAULT))
+    assert everything.returncode == 0 and plain.returncode == 0, everything.stdout[-3000:]
+    assert set(everything.outcomes) == set(plain.outcomes)
+    assert len(everything.outcomes) == 42
 
 
 def test_an_emptied_sqlite_table_fails_its_check_only(reseeded: Lab, tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOW
 HTTP: dict[str, Any] = {"kind": "http", "name": "index-web", "url": "http://127.0.10.2:27878/"}
 HEAD = HTTP | {"method": "HEAD", "status_line": "HTTP/1.1 200 OK"}
 JSON_UP = HTTP | {"json": [{"path": "$.status", "equals": "UP"}]}
-SLOW = HTTP | {"latency_warn_ms": 500, "latency_crit_ms": 2000}
+COUNT = HTTP | {"json": [{"path": "$.count", "value": {"crit": "> 10"}}]}
+# bad states, strictly above: 500 ms exactly is OK, 2000 ms exactly is WARN
+SLOW = HTTP | {"latency": {"warn": "> 500 ms", "crit": "> 2000 ms"}}
+SLOW_CRIT_ONLY = HTTP | {"latency": {"crit": "> 2 s"}}  # another unit of the time family
 
 
 def answer(
@@ -116,6 +119,24 @@ def answer(
             "200",
             id="http-json-number",
         ),
+        pytest.param(COUNT, answer(body='{"count": 10}'), OK, "200", id="http-json-value-limit"),
+        pytest.param(
+            COUNT, answer(body='{"count": 11}'), CRIT, "$.count 11 > 10", id="http-json-value-crit"
+        ),
+        pytest.param(
+            COUNT,
+            answer(body='{"count": "11"}'),
+            CRIT,
+            "$.count is '11', not a number",
+            id="http-json-value-text",
+        ),
+        pytest.param(
+            COUNT,
+            answer(body='{"count": true}'),
+            CRIT,
+            "$.count is True, not a number",
+            id="http-json-value-bool",
+        ),
         pytest.param(
             JSON_UP,
             answer(body="<html>UP</html>"),
@@ -124,11 +145,24 @@ def answer(
             id="http-json-not-json",
         ),
         pytest.param(SLOW, answer(ms=120), OK, "in 120 ms", id="http-latency-ok"),
+        pytest.param(SLOW, answer(ms=500), OK, "in 500 ms", id="http-latency-warn-limit-is-ok"),
         pytest.param(
-            SLOW, answer(ms=800), WARN, "latency 800 ms >= 500 ms", id="http-latency-warn"
+            SLOW, answer(ms=500.4), WARN, "latency 500.4 ms > 500 ms", id="http-latency-just-above"
+        ),
+        pytest.param(SLOW, answer(ms=800), WARN, "latency 800 ms > 500 ms", id="http-latency-warn"),
+        pytest.param(
+            SLOW, answer(ms=2000), WARN, "latency 2000 ms > 500 ms", id="http-latency-crit-limit"
         ),
         pytest.param(
-            SLOW, answer(ms=2500), CRIT, "latency 2500 ms >= 2000 ms", id="http-latency-crit"
+            SLOW, answer(ms=2500), CRIT, "latency 2500 ms > 2000 ms", id="http-latency-crit"
+        ),
+        pytest.param(SLOW_CRIT_ONLY, answer(ms=2000), OK, "in 2000 ms", id="http-latency-2s-limit"),
+        pytest.param(
+            SLOW_CRIT_ONLY,
+            answer(ms=2001),
+            CRIT,
+            "latency 2.001 s > 2 s",
+            id="http-latency-in-seconds",
         ),
         pytest.param(
             SLOW,
@@ -155,3 +189,9 @@ def answer(
 )
 def test_http(spec: dict[str, Any], obs: HttpObservation, verdict: Verdict, text: str) -> None:
     assert_result(http.evaluate(make_case(spec), obs), verdict, text)
+
+
+def test_http_expected_names_the_latency_levels() -> None:
+    assert http.expected(make_case(SLOW)).endswith(
+        "latency OK unless > 500 ms (WARN) / > 2000 ms (CRIT)"
+    )

@@ -6,6 +6,8 @@ from typing import Any, NoReturn
 
 import pytest
 from cases import assert_result, make_case
+from stub_host import Refusing, install
+from test_eval_file import FILE
 from test_eval_http import HTTP
 from test_eval_log import LOG
 from test_eval_port import PORT
@@ -30,12 +32,13 @@ SPECS: dict[str, dict[str, Any]] = {
     "log": LOG,
     "http": HTTP,
     "s3": S3,
+    "file": FILE,
 }
 REASON = "ssh: connect to host 127.0.10.1 port 22: Connection refused"
 
 
 def test_specs_cover_every_kind() -> None:
-    assert set(SPECS) == set(checks.KINDS)
+    assert set(SPECS) == set(checks.kinds())
 
 
 @pytest.mark.parametrize("kind", sorted(SPECS))
@@ -44,6 +47,7 @@ def test_run_observation_error_is_unknown(kind: str, monkeypatch: pytest.MonkeyP
         raise ObservationError(REASON)
 
     case = make_case(SPECS[kind], databases=DBS)
+    install(monkeypatch, case, Refusing())  # a kind with host facts gathers them first
     mod = checks.module(kind)
     monkeypatch.setattr(mod, "observe", refuse)
     result = checks.run(case)
@@ -51,8 +55,10 @@ def test_run_observation_error_is_unknown(kind: str, monkeypatch: pytest.MonkeyP
 
 
 def test_run_evaluates_what_was_observed(monkeypatch: pytest.MonkeyPatch) -> None:
+    case = make_case(PORT)
+    install(monkeypatch, case, Refusing())
     monkeypatch.setattr(port, "observe", lambda _case: PortObservation((), None))
-    assert_result(checks.run(make_case(PORT)), CRIT, "port 3306 is not listening")
+    assert_result(checks.run(case), CRIT, "port 3306 is not listening")
 
 
 def test_unknown_kind_is_named() -> None:
@@ -146,11 +152,46 @@ def test_secret_with_a_control_character_is_refused_by_name() -> None:
         Secrets(environ={"T_PW": "password\r"}).resolve("${T_PW}")
 
 
-def test_run_turns_a_library_surprise_into_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+# Only an observer's documented failure (ObservationError) is UNKNOWN. Any other exception is
+# a bug in xunjian, not a verdict: checks.run lets it through, the test fails with its traceback
+# and the run ends with exit 3 (test_internal_error.py, test_plugin.py).
+
+
+@pytest.mark.parametrize("kind", sorted(SPECS))
+def test_run_lets_an_error_of_our_own_observe_through(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def bug(_case: CheckCase) -> NoReturn:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+
+    case = make_case(SPECS[kind], databases=DBS)
+    install(monkeypatch, case, Refusing())
+    monkeypatch.setattr(checks.module(kind), "observe", bug)
+    with pytest.raises(TypeError, match="unsupported operand"):
+        checks.run(case)
+
+
+def test_run_lets_an_error_of_our_own_evaluate_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    def bug(_case: CheckCase, _obs: object) -> NoReturn:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    case = make_case(PORT)
+    install(monkeypatch, case, Refusing())
+    monkeypatch.setattr(port, "observe", lambda _case: PortObservation((), None))
+    monkeypatch.setattr(port, "evaluate", bug)
+    with pytest.raises(TypeError, match="not subscriptable"):
+        checks.run(case)
+
+
+def test_run_lets_a_library_surprise_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library's undocumented exception is not turned into UNKNOWN any more: an observer
+    that should handle it must catch it and raise ObservationError, and the bug shows."""
+
     def boom(_case: CheckCase) -> NoReturn:
         raise ValueError("unexpected reply")
 
+    case = make_case(PORT)
+    install(monkeypatch, case, Refusing())
     monkeypatch.setattr(port, "observe", boom)
-    result = checks.run(make_case(PORT))
-    assert result.verdict is UNKNOWN
-    assert result.actual == "could not observe: ValueError: unexpected reply"
+    with pytest.raises(ValueError, match="unexpected reply"):
+        checks.run(case)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cases import assert_result, make_case
+from stub_host import LocalHost, Refusing, install
 
 from xunjian import checks
 from xunjian.checks import s3
 from xunjian.checks.s3 import S3Observation
 from xunjian.inventory.case import CheckCase
-from xunjian.observe.host import CommandOutput
-from xunjian.result import ObservationError, Verdict
+from xunjian.result import Verdict
 
 OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOWN
 
@@ -41,7 +42,10 @@ def s3_seen(
     return S3Observation(health, bucket, console, unit, unit_error)
 
 
-NO_SYSTEMCTL = "systemctl is-active failed (rc=127): timeout: failed to run command 'systemctl'"
+NO_SYSTEMCTL = (
+    "`systemctl is-active -- minio.service` failed (rc=127): "
+    "timeout: failed to run command 'systemctl'"
+)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +109,7 @@ NO_SYSTEMCTL = "systemctl is-active failed (rc=127): timeout: failed to run comm
             S3,
             s3_seen(unit=None, unit_error=NO_SYSTEMCTL),
             UNKNOWN,
-            "minio.service not observed: systemctl is-active failed (rc=127)",
+            "minio.service not observed: `systemctl is-active -- minio.service` failed (rc=127)",
             id="s3-unit-not-observed",
         ),
         pytest.param(
@@ -130,93 +134,53 @@ def test_s3_reports_every_problem() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("rc", "stdout", "stderr", "state", "error"),
-    [
-        pytest.param(0, "active\n", "", "active", None, id="active"),
-        pytest.param(0, "reloading\n", "", "reloading", None, id="reloading"),
-        pytest.param(3, "inactive\n", "", "inactive", None, id="inactive"),
-        pytest.param(3, "failed\n", "", "failed", None, id="failed"),
-        pytest.param(3, "activating\n", "", "activating", None, id="activating"),
-        pytest.param(3, "unknown\n", "", "unknown", None, id="no-such-unit-old-systemd"),
-        pytest.param(
-            127,
-            "",
-            "timeout: failed to run command 'systemctl': No such file or directory\n",
-            None,
-            "systemctl is-active failed (rc=127): timeout: failed to run command 'systemctl'",
-            id="no-systemctl",
-        ),
-        pytest.param(
-            127,
-            "",
-            "bash: line 1: systemctl: command not found\n",
-            None,
-            "(rc=127): bash: line 1: systemctl: command not found",
-            id="command-not-found",
-        ),
-        pytest.param(
-            1,
-            "",
-            "System has not been booted with systemd as init system (PID 1). Can't operate.\n"
-            "Failed to connect to bus: Host is down\n",
-            None,
-            "(rc=1): System has not been booted with systemd as init system (PID 1). Can't "
-            "operate.; Failed to connect to bus: Host is down",
-            id="no-systemd",
-        ),
-        pytest.param(124, "", "", None, "(rc=124): no output", id="timed-out"),
-        pytest.param(3, "", "", None, "(rc=3): no output", id="no-state-printed"),
-        pytest.param(0, "active\nactive\n", "", None, "(rc=0): active; active", id="two-states"),
-    ],
-)
-def test_unit_state(
-    rc: int, stdout: str, stderr: str, state: str | None, error: str | None
-) -> None:
-    seen, why = s3.unit_state(CommandOutput(rc, stdout, stderr))
-    assert seen == state
-    assert (why is None) if error is None else (why is not None and error in why), why
-
-
-class FakeProbe:
-    limit = 40.0
-
-    def __init__(self, out: CommandOutput | None) -> None:
-        self.out = out
-        self.commands: list[tuple[str, tuple[object, ...]]] = []
-
-    def run(self, command: str, *args: object) -> CommandOutput:
-        self.commands.append((command, args))
-        if self.out is None:
-            raise ObservationError("host ssh://127.0.10.3 unreachable: Connection refused")
-        return self.out
+# The unit's state table (UnitState's parse) is in test_facts.py; here the unit's branch runs
+# end to end through checks.run: a real HostProbe and its batch script, run by sh on this
+# machine with a fake systemctl first on PATH, and the endpoint's answers faked.
+ACTIVE = "echo active"
+INACTIVE = "echo inactive; exit 3"
+NOT_FOUND = "echo 'sh: 1: systemctl: not found' >&2; exit 127"
 
 
 @pytest.mark.parametrize(
-    ("out", "verdict", "text"),
+    ("systemctl", "verdict", "text"),
     [
-        pytest.param(CommandOutput(0, "active\n", ""), OK, "minio.service active", id="active"),
+        pytest.param(ACTIVE, OK, "minio.service active", id="active"),
+        pytest.param(INACTIVE, CRIT, "minio.service is inactive", id="inactive"),
         pytest.param(
-            CommandOutput(3, "inactive\n", ""), CRIT, "minio.service is inactive", id="inactive"
-        ),
-        pytest.param(
-            CommandOutput(127, "", "bash: systemctl: command not found\n"),
+            NOT_FOUND,
             UNKNOWN,
-            "minio.service not observed: systemctl is-active failed (rc=127)",
+            "minio.service not observed: `systemctl is-active -- minio.service` failed "
+            "(rc=127): sh: 1: systemctl: not found",
             id="no-systemctl",
         ),
-        pytest.param(None, UNKNOWN, "unreachable: Connection refused", id="host-unreachable"),
+        pytest.param(
+            None,
+            UNKNOWN,
+            "minio.service not observed: host ssh://127.0.10.1 unreachable: "
+            "ssh: connect to host 127.0.10.1 port 22: Connection refused",
+            id="host-unreachable",
+        ),
     ],
 )
 def test_s3_unit_through_run(
-    out: CommandOutput | None, verdict: Verdict, text: str, monkeypatch: pytest.MonkeyPatch
+    systemctl: str | None,
+    verdict: Verdict,
+    text: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    """The unit's branch end to end, with the endpoint's answers and the host faked."""
-    probe = FakeProbe(out)
-    monkeypatch.setattr(s3, "probe_for", lambda _case: probe)
+    fake = tmp_path / "systemctl"
+    fake.write_text(f"#!/bin/sh\n{systemctl}\n", encoding="utf-8")
+    fake.chmod(0o755)
     monkeypatch.setattr(s3, "_health", lambda _spec, _timeout: "200")
     monkeypatch.setattr(s3, "_bucket", lambda _spec, _timeout: "exists")
     monkeypatch.setattr(s3, "_console", lambda _spec, _timeout: "204 token")
     case: CheckCase = make_case(S3)
+    stub = LocalHost({"PATH": f"{tmp_path}:/usr/bin:/bin"}) if systemctl else Refusing()
+    probe = install(monkeypatch, case, stub)
     assert_result(checks.run(case), verdict, text)
-    assert probe.commands == [("systemctl is-active %s", ("minio.service",))]
+    assert probe.round_trips == 1  # the unit's state came with the host's one batch
+    if isinstance(stub, LocalHost):
+        (command,) = stub.commands
+        assert "systemctl is-active -- minio.service" in command

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from cases import assert_result, make_case
+from pydantic import ValidationError
 
 from xunjian.checks import sql
 from xunjian.inventory.case import CheckCase
@@ -47,11 +49,16 @@ def scalar(value: Any) -> Rows:
 
 
 NO_ROWS = {"no_rows": True}
-LIMIT = {"scalar": {"op": "<", "value": 100}, "warn": {"op": "<", "value": 50}}
+# A threshold names the bad states. The old spelling {scalar: {op: "<", value: 100}, warn: {op:
+# "<", value: 50}} said what is good; these keep its boundaries: 49 OK, 50 WARN, 100 CRIT.
+LIMIT = {"scalar": {"warn": ">= 50", "crit": ">= 100"}}
+# Strictly above (the runbooks' "> 50"): the limit itself is still OK.
+STRICT = {"scalar": {"warn": "> 50", "crit": ">= 100"}}
+WARN_ONLY = {"scalar": {"warn": "> 100"}}  # never CRIT, however high
 
 
-def count(op: str, value: float) -> dict[str, Any]:
-    return {"row_count": {"op": op, "value": value}}
+def count(**limits: str) -> dict[str, Any]:
+    return {"row_count": limits}
 
 
 @pytest.mark.parametrize(
@@ -60,35 +67,79 @@ def count(op: str, value: float) -> dict[str, Any]:
         pytest.param(NO_ROWS, rows(0), OK, "no rows", id="sql-no-rows-ok"),
         pytest.param(NO_ROWS, rows(2), CRIT, "2 violating row(s)", id="sql-no-rows-violated"),
         pytest.param(NO_ROWS, rows(1000, True), CRIT, "1000+ row(s)", id="sql-no-rows-truncated"),
-        pytest.param(count("==", 0), rows(0), OK, "0 row(s)", id="sql-count-eq-ok"),
-        pytest.param(count("==", 0), rows(1), CRIT, "1 row(s) is not == 0", id="sql-count-eq-bad"),
-        pytest.param(count("!=", 0), rows(1), OK, "1 row(s)", id="sql-count-ne-ok"),
-        pytest.param(count("!=", 0), rows(0), CRIT, "is not != 0", id="sql-count-ne-bad"),
-        pytest.param(count(">=", 1), rows(1), OK, "1 row(s)", id="sql-count-ge-ok"),
-        pytest.param(count(">=", 1), rows(0), CRIT, "0 row(s) is not >= 1", id="sql-count-ge-bad"),
-        pytest.param(count(">", 2), rows(3), OK, "3 row(s)", id="sql-count-gt-ok"),
-        pytest.param(count(">", 2), rows(2), CRIT, "is not > 2", id="sql-count-gt-bad"),
-        pytest.param(count("<", 3), rows(2), OK, "2 row(s)", id="sql-count-lt-ok"),
-        pytest.param(count("<", 3), rows(3), CRIT, "is not < 3", id="sql-count-lt-bad"),
-        pytest.param(count("<=", 3), rows(3), OK, "3 row(s)", id="sql-count-le-ok"),
-        pytest.param(count("<=", 3), rows(4), CRIT, "is not <= 3", id="sql-count-le-bad"),
+        # row counts: each old "OK if OP N" is the crit condition of its negation
+        pytest.param(count(crit="!= 0"), rows(0), OK, "0 row(s)", id="sql-count-eq-ok"),
+        pytest.param(count(crit="!= 0"), rows(1), CRIT, "row count 1 != 0", id="sql-count-eq-bad"),
+        pytest.param(count(crit="== 0"), rows(1), OK, "1 row(s)", id="sql-count-ne-ok"),
+        pytest.param(count(crit="== 0"), rows(0), CRIT, "row count 0 == 0", id="sql-count-ne-bad"),
+        pytest.param(count(crit="< 1"), rows(1), OK, "1 row(s)", id="sql-count-ge-ok"),
+        pytest.param(count(crit="< 1"), rows(0), CRIT, "row count 0 < 1", id="sql-count-ge-bad"),
+        pytest.param(count(crit="<= 0"), rows(1), OK, "1 row(s)", id="sql-count-le0-ok"),
+        pytest.param(count(crit="<= 0"), rows(0), CRIT, "row count 0 <= 0", id="sql-count-le0-bad"),
+        pytest.param(count(crit="<= 2"), rows(3), OK, "3 row(s)", id="sql-count-gt-ok"),
+        pytest.param(count(crit="<= 2"), rows(2), CRIT, "row count 2 <= 2", id="sql-count-gt-bad"),
+        pytest.param(count(crit=">= 3"), rows(2), OK, "2 row(s)", id="sql-count-lt-ok"),
+        pytest.param(count(crit=">= 3"), rows(3), CRIT, "row count 3 >= 3", id="sql-count-lt-bad"),
+        pytest.param(count(crit="> 3"), rows(3), OK, "3 row(s)", id="sql-count-le-ok"),
+        pytest.param(count(crit="> 3"), rows(4), CRIT, "row count 4 > 3", id="sql-count-le-bad"),
         pytest.param(
-            count("<", 100) | {"warn": {"op": "<", "value": 2}},
+            count(warn=">= 2", crit=">= 100"), rows(1), OK, "1 row(s)", id="sql-count-below-warn"
+        ),
+        pytest.param(
+            count(warn=">= 2", crit=">= 100"),
+            rows(2),
+            WARN,
+            "row count 2 >= 2",
+            id="sql-count-warn-boundary",
+        ),
+        pytest.param(
+            count(warn=">= 2", crit=">= 100"),
             rows(3),
             WARN,
-            "3 row(s) is not < 2",
+            "row count 3 >= 2",
             id="sql-count-warn",
         ),
+        pytest.param(
+            count(warn=">= 2", crit=">= 100"),
+            rows(100),
+            CRIT,
+            "row count 100 >= 100",
+            id="sql-count-crit-beats-warn",
+        ),
+        # scalars, inclusive limits (the old table's boundaries)
         pytest.param(LIMIT, scalar(10), OK, "10", id="sql-scalar-ok"),
+        pytest.param(LIMIT, scalar(49), OK, "49", id="sql-scalar-below-warn"),
         pytest.param(LIMIT, scalar(Decimal("12.50")), OK, "12.5", id="sql-scalar-decimal"),
         pytest.param(LIMIT, scalar("42"), OK, "42", id="sql-scalar-numeric-text"),
-        pytest.param(LIMIT, scalar(70), WARN, "70 is not < 50", id="sql-scalar-warn"),
-        pytest.param(LIMIT, scalar(50), WARN, "50 is not < 50", id="sql-scalar-warn-boundary"),
-        pytest.param(LIMIT, scalar(120), CRIT, "120 is not < 100", id="sql-scalar-crit"),
-        pytest.param(LIMIT, scalar(100), CRIT, "100 is not < 100", id="sql-scalar-crit-boundary"),
+        pytest.param(LIMIT, scalar(70), WARN, "value 70 >= 50", id="sql-scalar-warn"),
+        pytest.param(LIMIT, scalar(50), WARN, "value 50 >= 50", id="sql-scalar-warn-boundary"),
+        pytest.param(
+            LIMIT, scalar(Decimal("99.99")), WARN, "value 99.99 >= 50", id="sql-scalar-below-crit"
+        ),
+        pytest.param(LIMIT, scalar(120), CRIT, "value 120 >= 100", id="sql-scalar-crit"),
+        pytest.param(LIMIT, scalar(100), CRIT, "value 100 >= 100", id="sql-scalar-crit-boundary"),
+        # scalars, strictly above: the limit itself is OK, a hair above it is not
+        pytest.param(STRICT, scalar(50), OK, "50", id="sql-strict-limit-is-ok"),
+        pytest.param(
+            STRICT,
+            scalar(Decimal("50.01")),
+            WARN,
+            "value 50.01 > 50",
+            id="sql-strict-just-above-warns",
+        ),
+        pytest.param(STRICT, scalar(100), CRIT, "value 100 >= 100", id="sql-strict-crit"),
+        # WARN only: no value is CRIT
+        pytest.param(WARN_ONLY, scalar(100), OK, "100", id="sql-warn-only-limit-is-ok"),
+        pytest.param(WARN_ONLY, scalar(101), WARN, "value 101 > 100", id="sql-warn-only-warns"),
+        pytest.param(
+            WARN_ONLY, scalar(10**9), WARN, "value 1000000000 > 100", id="sql-warn-only-never-crit"
+        ),
+        # what is not a number
         pytest.param(LIMIT, scalar("n/a"), CRIT, "not a number", id="sql-scalar-not-numeric"),
         pytest.param(LIMIT, scalar("n/a"), CRIT, "'n/a'", id="sql-scalar-not-numeric-actual"),
         pytest.param(LIMIT, scalar(None), CRIT, "None", id="sql-scalar-null"),
+        pytest.param(LIMIT, scalar(True), CRIT, "not a number", id="sql-scalar-bool"),
+        pytest.param(LIMIT, scalar("NaN"), CRIT, "not a number", id="sql-scalar-nan"),
         pytest.param(LIMIT, Rows(("n",), (), False), CRIT, "no value", id="sql-scalar-no-rows"),
     ],
 )
@@ -137,7 +188,7 @@ def test_sql_no_rows_details(obs: Rows, show_rows: int, details: tuple[str, ...]
 
 
 def test_sql_ok_has_no_details() -> None:
-    assert sql.evaluate(sql_case(count(">=", 1)), rows(3)).details == ()
+    assert sql.evaluate(sql_case(count(crit="< 1")), rows(3)).details == ()
 
 
 @pytest.mark.parametrize(
@@ -158,6 +209,42 @@ def test_sql_cells_read_as_navicat_shows_them(value: object, shown: str) -> None
 
 
 def test_row_count_beyond_the_fetch_limit_is_unknown_not_a_wrong_count() -> None:
-    result = sql.evaluate(sql_case(count(">=", 2000)), rows(1000, truncated=True))
+    result = sql.evaluate(sql_case(count(crit="< 2000")), rows(1000, truncated=True))
     assert result.verdict is UNKNOWN
     assert "more than 1000 rows" in result.actual
+
+
+@pytest.mark.parametrize(
+    ("expect", "text"),
+    [
+        pytest.param(NO_ROWS, "the query returns no rows", id="no-rows"),
+        pytest.param(count(crit="<= 0"), "row count: CRIT if <= 0", id="crit-only"),
+        pytest.param(WARN_ONLY, "value: WARN if > 100", id="warn-only"),
+        pytest.param(STRICT, "value: OK unless > 50 (WARN) / >= 100 (CRIT)", id="both"),
+    ],
+)
+def test_sql_expected_names_the_bad_states(expect: dict[str, Any], text: str) -> None:
+    assert sql.expected(sql_case(expect)) == text
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        pytest.param({"scalar": {}}, "give warn, crit or both", id="no-condition"),
+        pytest.param(
+            {"scalar": {"warn": ">= 100", "crit": ">= 50"}},
+            "would be CRIT without WARN",
+            id="warn-after-crit",
+        ),
+        pytest.param(
+            {"row_count": {"crit": "<= 0"}, "scalar": {"crit": "<= 0"}},
+            "give exactly one of no_rows, row_count, scalar",
+            id="two-expectations",
+        ),
+    ],
+)
+def test_sql_expectations_rejected(expect: dict[str, Any], message: str) -> None:
+    """The rejecting twin of the tables above (the old {op, value} spelling is rejected by key
+    path in test_inventory's REJECTED table)."""
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        sql_case(expect)

@@ -10,13 +10,17 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+import yaml
+from pydantic import TypeAdapter
 
 from xunjian import checks
+from xunjian.checks.file import FileCheck
+from xunjian.checks.http import HttpCheck
+from xunjian.checks.sql import SqlExpect
+from xunjian.inventory.__main__ import schema_text
 from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.load import load
-from xunjian.inventory.preflight import check_secrets, check_ssh_configs
-from xunjian.inventory.__main__ import schema_text
-from xunjian.inventory.preflight import secret_refs
+from xunjian.inventory.preflight import check_secrets, check_ssh_configs, secret_refs
 from xunjian.inventory.schema import KINDS, SECRET_KEYS
 from xunjian.inventory.secrets import Secrets
 
@@ -113,6 +117,54 @@ REJECTED = [
         "expect: {}",
         "give exactly one of no_rows, row_count, scalar",
         id="empty-expect",
+    ),
+    pytest.param(  # the spelling before thresholds named the bad states
+        "expect: {no_rows: true}",
+        "expect: {row_count: {op: '>=', value: 1}}",
+        "checks[1].expect.row_count.op: unknown key",
+        id="old-row-count-op-value",
+    ),
+    pytest.param(
+        "expect: {no_rows: true}",
+        "expect: {scalar: {crit: '<= 0'}, warn: {op: '<', value: 50}}",
+        "checks[1].expect.warn: unknown key",
+        id="old-warn-beside-scalar",
+    ),
+    pytest.param(
+        "expect: {no_rows: true}",
+        "expect: {scalar: {crit: 'below 1'}}",
+        "checks[1].expect.scalar.crit: 'below 1' is not a condition: expected a condition such as",
+        id="threshold-not-a-condition",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", latency_warn_ms: 500}',
+        "checks[0].latency_warn_ms: unknown key",
+        id="old-latency-warn-ms",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", latency: {warn: "> 500"}}',
+        "checks[0]: latency needs a time unit, e.g. {warn: '> 500 ms'}",
+        id="latency-without-unit",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", on_timeout: WARN}',
+        "checks[0].on_timeout: Input should be 'UNKNOWN' or 'CRIT' (got 'WARN')",
+        id="on-timeout-warn",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: file, name: f, path: backup.tgz}',
+        "checks[0].path: String should match pattern '^/' (got 'backup.tgz')",
+        id="file-relative-path",
+    ),
+    pytest.param(
+        '{step: "1.1", kind: port, port: 3306}',
+        '{step: "1.1", kind: file, name: f, path: /b.tgz, size: {crit: "< 1 h"}}',
+        "checks[0]: size needs a size unit (B, KiB, MiB, GiB, KB, MB, GB), e.g. < 1 KiB",
+        id="file-size-in-hours",
     ),
     pytest.param(
         "address: 127.0.0.1\n",
@@ -442,10 +494,31 @@ def test_credential_free_headers_are_accepted(tmp_path: Path) -> None:
     assert [c.id for c in load(write(tmp_path, GOOD + http))][-1] == "a-h-1.1-w"
 
 
+def test_threshold_spellings_are_accepted(tmp_path: Path) -> None:
+    """The accepting twin of the threshold rows of REJECTED: bad states as the runbooks write
+    them, on row counts, scalars, HTTP latency and files."""
+    checks = (
+        '          - {step: "1.1", kind: sql, name: n, db: d, query: "SELECT 1",'
+        ' expect: {row_count: {crit: "<= 0"}}}\n'
+        '          - {step: "1.1", kind: sql, name: s, db: d, query: "SELECT 1",'
+        ' expect: {scalar: {warn: "> 50", crit: ">= 100"}}}\n'
+        '          - {step: "1.1", kind: sql, name: w, db: d, query: "SELECT 1",'
+        ' expect: {scalar: {warn: "> 100"}}}\n'
+        '          - {step: "1.1", kind: http, name: h, url: "http://127.0.0.1/",'
+        ' latency: {warn: "> 500 ms", crit: "> 2000 ms"}, on_timeout: CRIT}\n'
+        '          - {step: "1.1", kind: file, name: f, path: /b.tgz,'
+        ' size: {crit: "< 1 KiB", warn: "< 1 MiB"}, max_age: 36h}\n'
+    )
+    cases = {c.id: c for c in load(write(tmp_path, GOOD + checks))}
+    assert str(cases["a-h-1.1-s"].spec.expect.scalar.warn) == "> 50"  # type: ignore[attr-defined]
+    assert cases["a-h-1.1-h"].spec.on_timeout == "CRIT"  # type: ignore[attr-defined]
+    assert cases["a-h-1.1-f"].kind == "file"
+
+
 def test_schema_kinds_are_the_check_modules() -> None:
     """errors.py strips the union's tag by these names: they are the schema's, and each has a
     check module."""
-    assert set(KINDS) == set(checks.KINDS)
+    assert KINDS == tuple(checks.kinds())  # the registry's order, port first
 
 
 def _addresses(path: Path) -> set[str]:
@@ -502,8 +575,27 @@ def test_schema_json_is_current() -> None:
     )
 
 
-def test_readme_example_is_a_valid_inventory(tmp_path: Path) -> None:
+def _readme_yaml() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    return [block.split("```", 1)[0] for block in readme.split("```yaml\n")[1:]]
+
+
+def test_readme_example_is_a_valid_inventory(tmp_path: Path) -> None:
+    (example,) = [b for b in _readme_yaml() if b.startswith("version:")]
     cases = load(write(tmp_path, example))
     assert [c.id for c in cases] == ["miniapp-prod-1.1-port-3306", "miniapp-prod-1.2-sync-state"]
+
+
+def test_readme_threshold_examples_are_valid() -> None:
+    """The README's one-line threshold examples, each validated as the key it shows."""
+    fields = {
+        "latency": HttpCheck.model_fields["latency"].annotation,
+        "expect": SqlExpect,
+        "max_age": FileCheck.model_fields["max_age"].annotation,
+    }
+    (block,) = [b for b in _readme_yaml() if b.startswith("latency:")]
+    shown = [yaml.safe_load(line) for line in block.splitlines()]
+    assert {key for one in shown for key in one} == set(fields)
+    for one in shown:
+        ((key, value),) = one.items()
+        TypeAdapter(fields[key]).validate_python(value)

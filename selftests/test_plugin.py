@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
-from terminal_output import failures, run_env
+from terminal_output import failures, run_env, section
 from test_inventory import GOOD, REJECTED
 
+from xunjian.checks import kinds
 from xunjian.inventory.fields import Cadence
 from xunjian.plugin import CADENCES
 
@@ -67,6 +68,12 @@ def web() -> Iterator[str]:
     server.shutdown()
 
 
+def unused(*used: str) -> int:
+    """The test functions of one cadence file that get no case: one per registered kind the
+    inventory does not use (an empty parameter set, deselected by -m or -k)."""
+    return len(kinds().keys() - set(used))
+
+
 def project(pytester: pytest.Pytester, checks: str, hosts: str = "") -> Path:
     pytester.makepyfile(**{"tests/daily/test_daily": TESTS})
     inv = pytester.path / "inv.yml"
@@ -113,7 +120,7 @@ def test_ids_markers_and_ok(pytester: pytest.Pytester, listener: int) -> None:
         f'          - {{step: "9.1", kind: port, port: {listener}, name: weekly-only}}',
     )
     result = run(pytester, inv, "-m", "daily", "-v")
-    result.assert_outcomes(passed=1, deselected=5)  # other kinds: empty parameter sets
+    result.assert_outcomes(passed=1, deselected=unused("port"))  # empty parameter sets
     result.stdout.fnmatch_lines(
         [f"*test_port?sys-local-1.1-port-{listener}? PASSED*", "*sys 测试系统: 1 OK*"]
     )
@@ -121,7 +128,8 @@ def test_ids_markers_and_ok(pytester: pytest.Pytester, listener: int) -> None:
     assert result.ret == 0
     pytester.makepyfile(**{"tests/weekly/test_weekly": WEEKLY})
     weekly = run(pytester, inv, "-m", "weekly", "-v")
-    weekly.assert_outcomes(passed=1, deselected=11)  # the folder gives the cadence marker
+    # the folder gives the cadence marker: the daily port case and both folders' empty sets
+    weekly.assert_outcomes(passed=1, deselected=1 + 2 * unused("port"))
     weekly.stdout.fnmatch_lines(
         ["*tests/weekly/test_weekly.py::test_port?sys-local-9.1-weekly-only? PASSED*"]
     )
@@ -130,7 +138,7 @@ def test_ids_markers_and_ok(pytester: pytest.Pytester, listener: int) -> None:
 def test_crit_fails_with_runbook_words(pytester: pytest.Pytester, closed_port: int) -> None:
     inv = project(pytester, f'          - {{step: "1.1", kind: port, port: {closed_port}}}')
     result = run(pytester, inv, "-m", "daily")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=unused("port"))
     result.stdout.fnmatch_lines(
         [
             f"*[[]CRIT[]] 测试系统 / local (127.0.0.1) / 步骤 1.1 检查服务进程: port {closed_port} is not listening*",
@@ -158,7 +166,8 @@ def test_unreachable_host_is_unknown_not_a_traceback(
         dead,
     )
     result = run(pytester, inv, "-m", "daily", "-k", "dead")
-    result.assert_outcomes(failed=3, deselected=5)
+    # the local port case, and the empty sets of the kinds no host uses
+    result.assert_outcomes(failed=3, deselected=1 + unused("port", "process"))
     out = result.stdout.str()
     assert failures(out).count("[UNKNOWN]") == 3
     assert failures(out).count("actual:   could not observe: host ssh://root@127.0.10.250:") == 3
@@ -213,7 +222,7 @@ def test_silent_host_costs_one_connection(pytester: pytest.Pytester, tarpit: Tar
     )
     inv.write_text(text, encoding="utf-8")
     result = run(pytester, inv, "-m", "daily", "-k", "silent", "-p", "no:xdist")
-    result.assert_outcomes(failed=4, deselected=3)
+    result.assert_outcomes(failed=4, deselected=1 + unused("port", "process", "log", "http"))
     out = result.stdout.str()
     assert failures(out).count("[UNKNOWN]") == 4
     unreachable = f"host ssh://root@{where} unreachable:"
@@ -235,7 +244,7 @@ def test_s3_that_never_answers_is_unknown(
         'access_key: admin, secret_key: "${T_S3_SECRET}", bucket: b1, timeout: 1}',
     )
     result = run(pytester, inv, "-m", "daily")
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=unused("s3"))
     result.stdout.fnmatch_lines(
         [f"*[[]UNKNOWN[]]*http://{where}/minio/health/live timed out after 1s*"]
     )
@@ -244,17 +253,74 @@ def test_s3_that_never_answers_is_unknown(
 def test_warn_passes_and_shows_and_fail_on_warn_fails(pytester: pytest.Pytester, web: str) -> None:
     inv = project(
         pytester,
-        f'          - {{step: "5.1", kind: http, name: slow, url: "{web}/", latency_warn_ms: 0.001}}',
+        f'          - {{step: "5.1", kind: http, name: slow, url: "{web}/", latency: {{warn: "> 0.001 ms"}}}}',
     )
     result = run(pytester, inv, "-m", "daily")
-    result.assert_outcomes(passed=1, deselected=5)
+    result.assert_outcomes(passed=1, deselected=unused("http"))
     result.stdout.fnmatch_lines(
         ["*xunjian verdicts*", "*1 WARN*", "WARN *sys-local-5.1-slow*latency*"]
     )
     assert result.ret == 0
     strict = run(pytester, inv, "-m", "daily", "--fail-on-warn")
-    strict.assert_outcomes(failed=1, deselected=5)
+    strict.assert_outcomes(failed=1, deselected=unused("http"))
     strict.stdout.fnmatch_lines(["*[[]WARN[]]*latency*"])
+
+
+BUG = """
+    import pytest
+    from xunjian.checks import http
+    from xunjian.result import ObservationError
+
+    @pytest.fixture(autouse=True)
+    def _fault(monkeypatch):
+        def observe(case):
+            if case.id.endswith("-bug"):
+                raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+            raise ObservationError("the host said no")
+        monkeypatch.setattr(http, "observe", observe)
+"""
+
+
+def test_only_the_bug_is_an_internal_error_beside_an_unknown(
+    pytester: pytest.Pytester, web: str
+) -> None:
+    """In one run, an exception from xunjian's own code fails its test with the traceback and
+    is listed under "xunjian internal errors" (exit 3, see test_internal_error.py), while an
+    ObservationError (the observer's documented failure) stays an UNKNOWN verdict; without the
+    bug the run exits 1."""
+    inv = project(
+        pytester,
+        f'          - {{step: "5.1", kind: http, name: bug, url: "{web}/"}}\n'
+        f'          - {{step: "5.1", kind: http, name: refused, url: "{web}/"}}',
+    )
+    pytester.makeconftest(BUG)
+    result = run(pytester, inv, "-m", "daily")
+    result.assert_outcomes(failed=2, deselected=unused("http"))
+    assert result.ret == pytest.ExitCode.INTERNAL_ERROR == 3
+    out = result.stdout.str()
+    assert "TypeError: unsupported operand type(s) for +: 'int' and 'str'" in failures(out)
+    internal = section(out, "xunjian internal errors")
+    assert "1 check(s) raised from xunjian's own code (exit 3" in internal
+    assert "test_http[sys-local-5.1-bug]" in internal
+    assert "refused" not in internal
+    assert "[UNKNOWN]" in failures(out) and "could not observe: the host said no" in failures(out)
+
+    twin = run(pytester, inv, "-m", "daily", "-k", "refused")
+    twin.assert_outcomes(failed=1, deselected=1 + unused("http"))
+    assert twin.ret == pytest.ExitCode.TESTS_FAILED
+    assert "xunjian internal errors" not in twin.stdout.str()
+
+
+def test_kinds_without_checks_are_skipped_not_internal_errors(
+    pytester: pytest.Pytester, listener: int
+) -> None:
+    """Without -m every test function runs; the kinds that have no case in the inventory are
+    empty parameter sets, which pytest skips. A skip is not a bug in a check: exit 0."""
+    inv = project(pytester, f'          - {{step: "1.1", kind: port, port: {listener}}}')
+    result = run(pytester, inv)
+    result.assert_outcomes(passed=1, skipped=unused("port"))
+    assert "xunjian internal errors" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK
 
 
 def test_secret_never_reaches_output_or_reports(
@@ -277,7 +343,7 @@ def test_secret_never_reaches_output_or_reports(
         "--self-contained-html",
         f"--junitxml={junit}",
     )
-    result.assert_outcomes(failed=1, deselected=5)
+    result.assert_outcomes(failed=1, deselected=unused("http"))
     out = result.stdout.str()
     assert """$.auth is "***", not 'nobody'""" in out  # observed (printed with !r), and redacted
     for text in (out, html.read_text(encoding="utf-8"), junit.read_text(encoding="utf-8")):
@@ -311,7 +377,7 @@ def test_every_process_knows_every_secret_before_any_check(
         }
     )
     run(pytester, inv, "-k", "known_first", "-p", "no:xdist").assert_outcomes(
-        passed=1, deselected=6
+        passed=1, deselected=2 + unused("http", "s3")
     )
     on_worker = run(pytester, inv, "-k", "known_first", "-n", "2", "-v")
     on_worker.assert_outcomes(passed=1)
@@ -370,7 +436,7 @@ def test_proxy_environment_is_not_used(
     monkeypatch.setenv("NO_PROXY", "")
     monkeypatch.setenv("no_proxy", "")
     inv = project(pytester, f'          - {{step: "5.1", kind: http, name: direct, url: "{web}/"}}')
-    run(pytester, inv, "-m", "daily").assert_outcomes(passed=1, deselected=5)
+    run(pytester, inv, "-m", "daily").assert_outcomes(passed=1, deselected=unused("http"))
 
 
 def test_malformed_inventory_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -420,7 +486,7 @@ def test_json_path_alone_means_it_must_exist(pytester: pytest.Pytester, web: str
         f'          - {{step: "5.1", kind: http, name: absent, url: "{web}/", json: [{{path: $.nosuch}}]}}',
     )
     result = run(pytester, inv, "-m", "daily", "-p", "no:xdist")
-    result.assert_outcomes(passed=1, failed=1, deselected=5)
+    result.assert_outcomes(passed=1, failed=1, deselected=unused("http"))
     assert failures(result.stdout.str()).count("$.nosuch is missing") == 1
 
 

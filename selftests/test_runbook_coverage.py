@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from xunjian.inventory.case import CheckCase
-from xunjian.inventory.load import load
 from xunjian.checks.port import PortCheck
 from xunjian.checks.process import ProcessCheck
+from xunjian.inventory.case import CheckCase
+from xunjian.inventory.load import load
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = ROOT / "runbooks" / "000_e5d50517cd28a869.txt"

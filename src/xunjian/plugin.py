@@ -220,6 +220,7 @@ def pytest_runtest_makereport(
     excinfo = call.excinfo
     if (
         excinfo is not None
+        and report.failed
         and "case" in getattr(item, "fixturenames", ())
         and not excinfo.errisinstance((pytest.fail.Exception, ObservationError, KeyboardInterrupt))
     ):

@@ -34,7 +34,8 @@ class Fact(Generic[T]):
         return self.command()
 
     def failed(self, section: Section) -> ObservationError:
-        said = "; ".join(ln.strip() for ln in section.stderr.splitlines() if ln.strip())
+        text = section.stderr if section.stderr.strip() else section.stdout
+        said = "; ".join(ln.strip() for ln in text.splitlines() if ln.strip())
         if section.rc == TIMEOUT_RC:
             said = said or "timed out on the host"
         return ObservationError(
@@ -68,7 +69,7 @@ class Processes(Fact[list[Proc]]):
         return parse_ps(section.stdout)
 
 
-MISSING = "@@missing@@"  # what the file facts print for a path that does not exist
+MISSING_RC = 44  # the file facts' exit code for a path that does not exist (no output)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Tail(Fact[tuple[str, ...] | None]):
     def command(self) -> str:
         p = shlex.quote(self.path)
         return (
-            f"if [ ! -e {p} ]; then echo {MISSING}; exit 0; fi; "
+            f"if [ ! -e {p} ]; then exit {MISSING_RC}; fi; "
             f"LC_ALL=C exec tail -n {int(self.lines)} -- {p}"
         )
 
@@ -89,10 +90,10 @@ class Tail(Fact[tuple[str, ...] | None]):
         return f"tail -n {self.lines} -- {shlex.quote(self.path)}"
 
     def parse(self, section: Section) -> tuple[str, ...] | None:
+        if section.rc == MISSING_RC and not section.stdout:
+            return None
         if section.rc != 0:
             raise self.failed(section)
-        if section.stdout == MISSING + "\n":
-            return None
         return tuple(section.stdout.splitlines())
 
 
@@ -120,7 +121,7 @@ class Stat(Fact[FileStat | None]):
     def command(self) -> str:
         p = shlex.quote(self.path)
         return (
-            f"if [ ! -e {p} ]; then echo {MISSING}; exit 0; fi; "
+            f"if [ ! -e {p} ]; then exit {MISSING_RC}; fi; "
             f"LC_ALL=C stat -L -c '%s %Y %F' -- {p} && date +%s"
         )
 
@@ -128,13 +129,15 @@ class Stat(Fact[FileStat | None]):
         return f"stat -- {shlex.quote(self.path)}"
 
     def parse(self, section: Section) -> FileStat | None:
+        if section.rc == MISSING_RC and not section.stdout:
+            return None
         if section.rc != 0:
             raise self.failed(section)
-        if section.stdout == MISSING + "\n":
-            return None
         lines = section.stdout.splitlines()
         try:
             size, mtime, kind = lines[0].split(" ", 2)
+            # GNU stat says "regular empty file" for size 0: still a regular file
+            kind = "regular file" if kind == "regular empty file" else kind
             return FileStat(kind, int(size), int(mtime), int(lines[1]))
         except (IndexError, ValueError):
             raise ObservationError(
