@@ -164,3 +164,35 @@ def test_an_ansible_group_without_hosts_names_the_groups(
         InventoryError, match=r"host_sources\[0\]\.ansible: group 'nope' has no hosts"
     ):
         load(inv)
+
+
+def test_a_machine_named_by_two_systems_is_one_probe(tmp_path: Path) -> None:
+    """Two systems (or two runbooks' inventories) on one machine: one probe, one connection,
+    one xdist group, so its facts are gathered once for both."""
+    from xunjian.inventory.load import load
+    from xunjian.observe import host
+
+    inv = tmp_path / "inv.yml"
+    inv.write_text(
+        """\
+version: 1
+name: shared
+systems:
+  a:
+    title: A
+    steps: {"1": {title: x}}
+    hosts: {app: {address: 127.0.10.1, checks: [{step: "1", kind: port, port: 22}]}}
+  b:
+    title: B
+    steps: {"1": {title: y}}
+    hosts: {db: {address: 127.0.10.1, checks: [{step: "1", kind: port, port: 3306}]}}
+""",
+        encoding="utf-8",
+    )
+    first, second = load(inv)
+    assert first.host_key != second.host_key
+    assert first.probe_key == second.probe_key and first.group == second.group
+    try:
+        assert host.probe_for(first) is host.probe_for(second)
+    finally:
+        host.reset()
