@@ -20,6 +20,7 @@ from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 from xunjian.inventory.secrets import SECRETS, redact_urls
 from xunjian.observe import host, mysql
 from xunjian.outcome import clean, conclude, properties
+from xunjian.prefetch import Prefetch
 from xunjian.report.allure import label
 from xunjian.report.collector import Collector
 from xunjian.report.html import HtmlColumns
@@ -118,6 +119,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[CASES] = cases
+    config.pluginmanager.register(Prefetch(config), "xunjian-prefetch")
     if not hasattr(config, "workerinput"):  # reports are written by the controller only
         collector = Collector()
         config.pluginmanager.register(collector, "xunjian-collector")
