@@ -20,6 +20,7 @@ pytestmark = pytest.mark.lab
 
 ALL_COMPONENTS = {
     "mariadb",
+    "postgres",
     "redis",
     "nginx",
     "sshd",
@@ -201,7 +202,12 @@ def test_ssh_to_every_host(lab: Lab) -> None:
 def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
     assert stat.S_IMODE(lab.paths.env_file.stat().st_mode) == 0o600
     secrets = lab.env()
-    assert set(secrets) == {"THQH_MYSQL_PASSWORD", "THQH_MINIO_SECRET_KEY"}
+    assert set(secrets) == {
+        "THQH_MYSQL_PASSWORD",
+        "THQH_MINIO_SECRET_KEY",
+        "CTEA_PG_PASSWORD",
+        "CTEA_PG_RO_PASSWORD",
+    }
     for command in ("up", "status"):
         result = subprocess.run(
             [sys.executable, "-m", "xunjian.lab", command],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
+import gc
 import logging
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -18,18 +20,20 @@ from xunjian.inventory.fields import Cadence
 from xunjian.inventory.load import load
 from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 from xunjian.inventory.secrets import SECRETS, redact_urls
-from xunjian.observe import host, mysql
+from xunjian.observe import endpoints, host, mysql
 from xunjian.outcome import clean, conclude, properties
 from xunjian.prefetch import Prefetch
 from xunjian.report.allure import label
 from xunjian.report.collector import Collector
 from xunjian.report.html import HtmlColumns
 from xunjian.report.internal import INTERNAL, InternalErrors
+from xunjian.report.preflight import register as register_preflight
 from xunjian.report.terminal import TerminalSummary
 from xunjian.result import ObservationError
 
 CADENCES: tuple[str, ...] = get_args(Cadence)
 CASES = pytest.StashKey[list[CheckCase]]()
+BY_TEST = pytest.StashKey[dict[tuple[str, str | None], list[CheckCase]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -119,6 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[CASES] = cases
+    gc.freeze()  # the inventory lives as long as the run: no GC pass need walk it again
     config.pluginmanager.register(Prefetch(config), "xunjian-prefetch")
     if not hasattr(config, "workerinput"):  # reports are written by the controller only
         collector = Collector()
@@ -127,12 +132,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(InternalErrors(), "xunjian-internal")
         if config.pluginmanager.hasplugin("html") and getattr(config.option, "htmlpath", None):
             config.pluginmanager.register(HtmlColumns(collector), "xunjian-html")
+        if not config.option.collectonly:  # what the accounts may do beyond reading
+            register_preflight(config, cases)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist starts its workers: they inherit the directory
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Each run its own ssh masters: the controller makes the run's control directory."""
+    if CASES in session.config.stash and not hasattr(session.config, "workerinput"):
+        host.begin_run()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     host.reset()
     mysql.reset()
     log.reset()
+    endpoints.reset()
+    host.end_run()  # the masters of the run this process began (the controller's): ssh -O exit
 
 
 def _load_all(paths: list[Path]) -> list[CheckCase]:
@@ -168,6 +184,8 @@ def _only_hosts(cases: list[CheckCase], globs: list[str], path: Path) -> list[Ch
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """The selected checks: a machine's first check gathers the facts of all of them."""
+    if session.config.option.collectonly:  # nothing will run
+        return
     params = [
         item.callspec.params.get("case")
         for item in session.items
@@ -203,14 +221,42 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             f"(known: {', '.join(checks.kinds())})"
         )
     cadence = cadence_of(metafunc.definition.path)
-    cases = [
-        c for c in metafunc.config.stash.get(CASES, []) if c.kind == kind and c.cadence == cadence
-    ]
+    cases = _by_test(metafunc.config).get((kind, cadence), [])
     marks = [getattr(pytest.mark, cadence)] if cadence else []
     metafunc.parametrize(
-        "case",
-        [pytest.param(c, id=c.id, marks=[*marks, pytest.mark.xdist_group(c.group)]) for c in cases],
+        "case", [pytest.param(c, id=c.id, marks=[*marks, _group_mark(c.group)]) for c in cases]
     )
+
+
+@functools.lru_cache(maxsize=65536)  # one mark per machine, not one per check
+def _group_mark(group: str) -> pytest.MarkDecorator:
+    return pytest.mark.xdist_group(group)
+
+
+def _by_test(config: pytest.Config) -> dict[tuple[str, str | None], list[CheckCase]]:
+    """The cases by (kind, cadence), sorted once rather than once per test function."""
+    if BY_TEST not in config.stash:
+        found: dict[tuple[str, str | None], list[CheckCase]] = {}
+        for c in config.stash.get(CASES, []):
+            found.setdefault((c.kind, c.cadence), []).append(c)
+        config.stash[BY_TEST] = found
+    return config.stash[BY_TEST]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Generator[None, object, object]:
+    """A large inventory makes as many long-lived test items: no cyclic GC pass over them while
+    they are made (each would walk them all again), and none after (pytest's own at exit too)."""
+    if CASES not in session.config.stash:
+        return (yield)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return (yield)
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -17,7 +17,7 @@ from xunjian.inventory.case import CheckCase
 from xunjian.inventory.fields import Headers, Ident, JsonPath, NonEmpty, SecretRef, Url
 from xunjian.inventory.model import CheckBase, Model
 from xunjian.inventory.secrets import SECRETS
-from xunjian.observe import web
+from xunjian.observe import endpoints, web
 from xunjian.observe.curl import HostRequest
 from xunjian.observe.facts import Fact
 from xunjian.observe.host import probe_for
@@ -72,10 +72,10 @@ class HttpCheck(CheckBase):
     def _time_latency(self) -> HttpCheck:
         if self.latency is not None and self.latency.family != "time":
             raise ValueError("latency needs a time unit, e.g. {warn: '> 500 ms'}")
-        if self.via == "host" and self.secret_headers:
+        if self.via == "host" and (self.secret_headers or "${" in self.url):
             raise ValueError(
-                "secret_headers cannot be sent from the host: curl's command line is visible "
-                "in the host's process list"
+                "secrets (secret_headers, ${VAR} in the url) cannot be sent from the host: "
+                "curl's command line is visible in the host's process list"
             )
         return self
 
@@ -148,13 +148,27 @@ def observe(case: CheckCase) -> HttpObservation:
     spec = _spec(case)
     if spec.via == "host":
         return _from_host(case)
+    # the whole exchange within the timeout, and an endpoint that timed out once this run
+    # fails fast after (observe/endpoints.py)
+    address, port = web.endpoint(spec.url)
+    said = f"{spec.method} {spec.url}: no answer within {case.timeout:g} s"
+    try:
+        return endpoints.within(address, port, case.timeout, said, lambda: _request(case))
+    except endpoints.Silent as e:
+        if spec.on_timeout == "CRIT":
+            return HttpObservation(None, "", "", case.timeout * 1000, str(e))
+        raise
+
+
+def _request(case: CheckCase) -> HttpObservation:
+    spec = _spec(case)
     try:
         headers = spec.headers | {k: SECRETS.resolve(v) for k, v in spec.secret_headers.items()}
         with (
             web.session() as http,
             http.request(
                 spec.method,
-                spec.url,
+                SECRETS.expand(spec.url),  # a ${VAR} in the query: resolved only here
                 headers=headers,
                 timeout=case.timeout,
                 verify=spec.verify_tls,
@@ -164,10 +178,9 @@ def observe(case: CheckCase) -> HttpObservation:
         ):
             body = web.read_body(resp, case.timeout) if spec.method != "HEAD" else b""
     except requests.Timeout:
+        address, port = web.endpoint(spec.url)
         said = f"{spec.method} {spec.url}: no answer within {case.timeout:g} s"
-        if spec.on_timeout == "CRIT":
-            return HttpObservation(None, "", "", case.timeout * 1000, said)
-        raise ObservationError(said) from None
+        raise endpoints.remember(address, port, said) from None
     except requests.exceptions.SSLError as e:
         return HttpObservation(None, "", "", 0.0, f"TLS failed: {_root(e)}")
     except requests.ConnectionError as e:

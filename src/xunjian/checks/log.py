@@ -61,6 +61,11 @@ class LogCheck(CheckBase):
     def databases(self) -> list[str]:
         return [self.path_from_sql.db] if self.path_from_sql else []
 
+    def queries(self) -> list[tuple[str, str, str]]:
+        """(database, SQL, key) of the path query, for the load-time check (inventory/sqlsafety.py)."""
+        src = self.path_from_sql
+        return [(src.db, src.query, "path_from_sql.query")] if src else []
+
 
 SPEC = LogCheck
 

@@ -51,6 +51,10 @@ class SqlCheck(CheckBase):
     def databases(self) -> list[str]:
         return [self.db]
 
+    def queries(self) -> list[tuple[str, str, str]]:
+        """(database, SQL, key) of the query, for the load-time check (inventory/sqlsafety.py)."""
+        return [(self.db, self.query, "query")]
+
 
 SPEC = SqlCheck
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,9 +68,17 @@ class CheckCase:
     def group(self) -> str:
         """The xdist group (--dist loadgroup): a machine's checks run on one worker, so they
         share its one connection and its one batch of facts."""
-        url = urlsplit(self.connection)
-        return url.netloc or url.scheme or self.connection
+        return _group(self.connection)
 
     @property
     def connection(self) -> str:
-        return self.host.connection or f"ssh://{self.host.address}"
+        if self.host.connection:
+            return self.host.connection
+        address = self.host.address
+        return f"ssh://[{address}]" if ":" in address else f"ssh://{address}"  # IPv6 in brackets
+
+
+@functools.lru_cache(maxsize=65536)  # one per machine; a machine has many checks
+def _group(connection: str) -> str:
+    url = urlsplit(connection)
+    return url.netloc or url.scheme or connection

@@ -58,7 +58,7 @@ def from_validation(path: Path | str, error: ValidationError) -> InventoryError:
         if below := e.get("ctx", {}).get("subkey"):  # a validator named the key it rejects
             loc.append(str(below))
         secret = e["type"] == SECRET_ERROR or any(isinstance(p, str) and p in no_echo for p in loc)
-        msg = e["msg"].removeprefix("Value error, ")
+        msg = _strict(e["type"], e.get("input")) or e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             msg = "unknown key"
         elif e["type"] == "missing":
@@ -72,6 +72,34 @@ def from_validation(path: Path | str, error: ValidationError) -> InventoryError:
             msg += f" (got {e['input']!r})"
         problems.append(f"{key_path(loc)}: {msg}")
     return InventoryError(path, problems)
+
+
+_NUMBER_TYPES = {"int_type": "integer", "float_type": "number"}
+_ARTICLE = {"integer": "an integer", "number": "a number"}
+
+
+def _strict(kind: str, value: object) -> str | None:
+    """Plain words for what strict types refuse: YAML's booleans and quoted or fractional numbers
+    where a number is meant, a quoted or numeric boolean."""
+    noun = _NUMBER_TYPES.get(kind)
+    if noun and isinstance(value, bool):
+        return (
+            f"Input should be a valid {noun}, not a boolean (YAML reads yes, no, on, off, "
+            "true and false as booleans)"
+        )
+    if noun and isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return f"Input should be a valid {noun}, unable to parse string as {_ARTICLE[noun]}"
+        return f"Input should be a valid {noun}, not a quoted string: write it without quotes"
+    if kind == "int_type" and isinstance(value, float):
+        return "Input should be a valid integer, not a number with a decimal point"
+    if kind == "bool_type":
+        return "Input should be a valid boolean: true or false, unquoted"
+    if kind == "finite_number":
+        return "Input should be a finite number (.inf and .nan are not)"
+    return None
 
 
 def _is_mapping(value: object) -> bool:

@@ -7,6 +7,7 @@ quotes the rejected value (see :mod:`xunjian.inventory.errors`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Literal, get_args
 
 from jsonpath_ng import parse as jsonpath
@@ -15,9 +16,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from xunjian.inventory import urls
+from xunjian.inventory.urls import ENV_REF as ENV_REF  # secrets are ${ENV_VAR} references
 from xunjian.threshold import Threshold
 
-ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 Cadence = Literal["daily", "weekly", "biweekly"]
 Severity = Literal["blocker", "critical", "normal", "minor", "trivial"]
 Op = Literal["==", "!=", "<", "<=", ">", ">="]
@@ -71,28 +73,34 @@ def _no_credentials(headers: dict[str, str]) -> dict[str, str]:
 
 Headers = Annotated[dict[str, str], AfterValidator(_no_credentials)]
 
-_URL_PATTERN = r"^https?://[^/@\s]+(/|$)"
-_USERINFO = re.compile(r"^[^:/]*://[^/]*@")
 
+def _checked(check: Callable[[str], urls.Problem | None]) -> Callable[[str], str]:
+    """A validator from one of :mod:`~xunjian.inventory.urls`' checks."""
 
-def _url(value: str) -> str:
-    if _USERINFO.match(value):
-        raise secret_error(
-            "must be a URL without user:password@: credentials go in ${ENV_VAR} references "
-            "(secret_headers, secret_key)"
-        )
-    if not re.match(_URL_PATTERN, value):
-        raise ValueError("must be a URL such as http://HOST[:PORT]/PATH (http or https)")
-    return value
+    def validate(value: str) -> str:
+        problem = check(value)
+        if problem is None:
+            return value
+        if problem.secret:
+            raise secret_error(problem.message)
+        raise ValueError(problem.message)
+
+    return validate
 
 
 Url = Annotated[
     str,
-    AfterValidator(_url),
+    AfterValidator(_checked(urls.url_problem)),
     Field(
-        description="http(s)://host[:port]/path, no user:password@",
-        json_schema_extra={"pattern": _URL_PATTERN},
+        description="http(s)://host[:port]/path, no user:password@; a credential query "
+        "parameter only as an ${ENV_VAR} reference",
+        json_schema_extra={"pattern": r"^https?://[^/@\s]+(/|$)"},
     ),
+]
+Address = Annotated[
+    str,
+    AfterValidator(_checked(urls.address_problem)),
+    Field(description="an IP address or a host name (RFC 1123); no scheme, port or user"),
 ]
 
 
@@ -107,13 +115,27 @@ def _jsonpath(value: str) -> str:
 JsonPath = Annotated[str, AfterValidator(_jsonpath), Field(description="a JSONPath, e.g. $.status")]
 
 
-def _no_password(spec: str | None) -> str | None:
-    if spec and re.search(r"://[^/@]*:[^/@]*@", spec):
-        raise secret_error("a password in the connection: use keys and your ssh config instead")
-    return spec
+_CONNECTION = _checked(urls.connection_problem)
 
 
-Connection = Annotated[str | None, AfterValidator(_no_password)]
+def _connection(spec: str | None) -> str | None:
+    return None if spec is None else _CONNECTION(spec)
+
+
+Connection = Annotated[str | None, AfterValidator(_connection)]
+
+
+def _not_bool(value: object) -> object:
+    """YAML reads yes, no, on, off, true and false as booleans; Python counts them as 1 and 0."""
+    if isinstance(value, bool):
+        raise ValueError(
+            "expected a number, got a boolean (YAML reads yes, no, on, off, true and false "
+            "as booleans)"
+        )
+    return value
+
+
+NotBool = BeforeValidator(_not_bool)
 
 
 def _age_shorthand(value: object) -> object:

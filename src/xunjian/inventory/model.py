@@ -11,11 +11,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from xunjian.inventory.fields import Cadence, Ident, SecretRef, Severity
+from xunjian.inventory.fields import Address, Cadence, Ident, SecretRef, Severity
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys refused; strict types: no yes/no read as 1/0, no "3306" read as 3306, no
+    3306.0 as 3306; and no infinite or NaN number (``.inf`` makes a limit that never fires)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Step(Model):
@@ -57,7 +60,7 @@ class DatabaseBase(Model):
 
 class MysqlDatabase(DatabaseBase):
     engine: Literal["mysql"] = "mysql"
-    host: str | None = Field(None, description="default: the host's address")
+    host: Address | None = Field(None, description="default: the host's address")
     port: int = Field(3306, ge=1, le=65535)
     user: str
     password: SecretRef
@@ -69,7 +72,7 @@ SslMode = Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-
 
 class PostgresDatabase(DatabaseBase):
     engine: Literal["postgresql"]
-    host: str | None = Field(None, description="default: the host's address")
+    host: Address | None = Field(None, description="default: the host's address")
     port: int = Field(5432, ge=1, le=65535)
     user: str
     password: SecretRef

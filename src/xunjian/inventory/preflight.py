@@ -15,6 +15,7 @@ from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.fields import holds_secret
 from xunjian.inventory.secrets import MissingSecret, Secrets
+from xunjian.inventory.urls import query_refs
 
 
 def secret_refs(case: CheckCase) -> list[tuple[str, str]]:
@@ -45,6 +46,8 @@ def _refs(value: object, where: str) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _refs(item, f"{where}[{i}]")
+    elif isinstance(value, str):  # a URL's credential query parameter: ?access_token=${TOKEN}
+        yield from ((f"{where}?{name}", ref) for name, ref in query_refs(value))
 
 
 def check_secrets(path: Path, selected: list[CheckCase], secrets: Secrets) -> None:

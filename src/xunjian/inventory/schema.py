@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, Field
 
 from xunjian.checks.registry import kind_name, specs
-from xunjian.inventory.fields import Connection, Ident, holds_secret
+from xunjian.inventory.fields import Address, Connection, Ident, NotBool, holds_secret
 from xunjian.inventory.model import CheckBase, Database, Model, Step
 
 __all__ = ["KINDS", "SECRET_KEYS", "Check", "CheckBase", "Host", "Inventory", "Step", "System"]
@@ -25,10 +25,12 @@ Check: Any = Annotated[reduce(or_, _SPECS), Field(discriminator="kind")]
 
 
 class Host(Model):
-    address: str = Field(description="the address the runner connects to for outside checks")
+    address: Address = Field(description="the address the runner connects to for outside checks")
     connection: Connection = Field(
         None,
-        description="testinfra host spec (ssh://, paramiko://, ansible://, local://); default ssh://ADDRESS",
+        description="testinfra host spec SCHEME://[USER@]HOST[:PORT][?OPTIONS] (ssh, safe-ssh, "
+        "paramiko, ansible, local, docker ...; only the options the backend reads); "
+        "default ssh://ADDRESS",
     )
     ssh_config: str | None = Field(None, description="ssh config file, relative to the inventory")
     databases: dict[Ident, Database] = Field(default_factory=dict)
@@ -68,7 +70,7 @@ class Defaults(Model):
 
 
 class Inventory(Model):
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], NotBool] = 1
     name: Ident
     runbook: str | None = None
     defaults: Defaults = Field(default_factory=Defaults)  # type: ignore[arg-type]

@@ -6,11 +6,12 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
-from xunjian.inventory.fields import ENV_REF
+from xunjian.inventory.urls import ENV_REF, credential_name
 
 _REDACTED = "***"
+_REF_IN_TEXT = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 _MIN_LENGTH = 4  # shorter values would redact common words out of every message
 
 
@@ -73,6 +74,10 @@ class Secrets:
         self._seen |= forms(value)
         return value
 
+    def expand(self, text: str) -> str:
+        """``text`` (a URL) with each ``${VAR}`` replaced by its resolved value."""
+        return _REF_IN_TEXT.sub(lambda m: self.resolve(m[0]), text)
+
     def redact(self, text: str) -> str:
         for value in sorted(self._seen, key=len, reverse=True):
             text = text.replace(value, _REDACTED)
@@ -80,11 +85,19 @@ class Secrets:
 
 
 _URL_PASSWORD = re.compile(r"(://[^/:@\s]+:)[^@/\s]+@")
+_QUERY_VALUE = re.compile(r"([?&;]([^=&#?;\s'\"<>]+)=)([^&#;\s'\"<>]+)")
+
+
+def _query_value(m: re.Match[str]) -> str:
+    keep = not credential_name(unquote_plus(m[2])) or ENV_REF.match(m[3])
+    return m[0] if keep else f"{m[1]}{_REDACTED}"
 
 
 def redact_urls(text: str) -> str:
-    """Hide ``user:password@`` in URLs, wherever they come from."""
-    return _URL_PASSWORD.sub(r"\1***@", text)
+    """Hide ``user:password@`` and the values of credential-looking query parameters
+    (``?access_token=...``, ``&X-Amz-Signature=...``) in URLs, wherever they come from."""
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    return _QUERY_VALUE.sub(_query_value, text) if "=" in text else text
 
 
 SECRETS = Secrets()

@@ -2,6 +2,8 @@
 
 A host that cannot be reached is tried once; every later observation on it raises
 :class:`ObservationError` with the same reason, so a dead host costs one connection timeout.
+Over ssh the login comes first, alone and bounded (:meth:`HostProbe.run`): a server that
+accepts and then stalls (a SIGSTOPped sshd, a tarpit after its banner) costs one timeout too.
 Probes are keyed by connection (and ssh config), not by system: a machine that two systems
 or two runbooks use is one probe and one connection.
 """
@@ -9,26 +11,33 @@ or two runbooks use is one probe and one connection.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import paramiko
 import testinfra
+from testinfra.backend.paramiko import ParamikoBackend
+from testinfra.backend.ssh import SshBackend
 from testinfra.host import Host as TestinfraHost
 
 from xunjian.inventory.case import CheckCase
-from xunjian.observe import batch
+from xunjian.observe import batch, masters
 from xunjian.observe.batch import Section
 from xunjian.observe.deadline import GRACE, Overrun, call_within
 from xunjian.observe.facts import Fact
 from xunjian.result import ObservationError
 
 
-# One multiplexed ssh connection per host, shared by every command (and xdist worker) of the run.
-# testinfra %-formats the ssh command line, hence %%C for ssh's own %C (a hash of host, port, user).
+# One multiplexed ssh connection per host, shared by every command (and xdist worker) of the run,
+# its socket in the run's own directory under the control dir (observe/masters.py). testinfra
+# %-formats the ssh command line, hence %%C for ssh's own %C (a hash of host, port, user).
 # A unix socket path must stay under 108 bytes: a long TMPDIR falls back to /tmp.
 def control_dir() -> str:
     wanted = os.environ.get("XUNJIAN_SSH_CONTROL_DIR") or os.path.join(
@@ -36,6 +45,21 @@ def control_dir() -> str:
     )
     # 108 bytes: the directory, "/", ssh's %C (40) and the suffix of its temporary name (17)
     return wanted if len(wanted) <= 48 else f"/tmp/xunjian-ssh-{os.getuid()}"
+
+
+def begin_run() -> str:
+    """A fresh control directory for this run (the controller, before xdist starts workers)."""
+    return masters.begin(control_dir())
+
+
+def run_dir() -> str:
+    """The run's control directory: given by the controller, else one of this process's own."""
+    return masters.current() or begin_run()
+
+
+def end_run() -> int:
+    """Close the masters of the runs this process began (``ssh -O exit``); how many."""
+    return masters.end()
 
 
 REMOTE_TIMEOUT = 60  # seconds one remote command (a host's whole batch) may run, by timeout(1)
@@ -63,7 +87,14 @@ class HostProbe:
         self._failure: str | None = None
         self._lock = threading.RLock()
         self._sections: dict[Fact[Any], Section | str] = {}  # a section, or why there is none
+        self._logged_in = False
         self.round_trips = 0
+
+    @property
+    def endpoint(self) -> str:
+        """How messages name the connection: ``ssh root@127.0.10.1:2222``."""
+        url = urlsplit(self.connection)
+        return f"{url.scheme} {url.netloc}" if url.netloc else self.connection
 
     def _kwargs(self) -> dict[str, Any]:
         scheme = self.connection.split("://", 1)[0] if "://" in self.connection else "paramiko"
@@ -71,9 +102,7 @@ class HostProbe:
         if scheme in ("ssh", "safe-ssh", "paramiko", "ansible") and self._ssh_config:
             kw["ssh_config"] = self._ssh_config
         if scheme in ("ssh", "safe-ssh"):
-            directory = control_dir()
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            kw["controlpath"] = os.path.join(directory, "%%C")
+            kw["controlpath"] = os.path.join(run_dir(), "%%C")
             kw["timeout"] = self._timeout
             # never wait on a password or host-key prompt; notice a link that died mid-run
             kw["ssh_extra_args"] = (
@@ -107,6 +136,9 @@ class HostProbe:
         with self._lock:
             if self._failure:
                 raise ObservationError(self._failure)
+            if not self._logged_in:
+                self._login()
+                self._logged_in = True
 
             def call() -> CommandOutput:
                 out = self.host.run("timeout %s " + command, str(REMOTE_TIMEOUT), *map(str, args))
@@ -122,6 +154,56 @@ class HostProbe:
             except (RuntimeError, OSError, paramiko.SSHException) as err:  # cut off
                 self._failure = f"host {self.connection} unreachable: {_reason(err)}"
                 raise ObservationError(self._failure) from None
+
+    def _login(self) -> None:
+        """Log in alone first, within the connection's timeout and a grace: ssh's own
+        ConnectTimeout ends at the banner, so a server that stalls in the key exchange or the
+        login would hold the first command far longer. The connection (an ssh master) it opens
+        serves the run's commands."""
+        backend = getattr(self.host, "backend", None)
+        limit = self._timeout + GRACE
+        silent = f"{self.endpoint}: no answer within {limit:g} s (login)"
+        if isinstance(backend, ParamikoBackend):
+            try:
+                call_within(limit, lambda: self.host.run("true"))
+            except Overrun:
+                self._failure = silent
+                raise ObservationError(silent) from None
+            except (RuntimeError, OSError, paramiko.SSHException) as err:
+                self._failure = f"host {self.connection} unreachable: {_reason(err)}"
+                raise ObservationError(self._failure) from None
+            return
+        build = getattr(backend, "_build_ssh_command", None)
+        if not isinstance(backend, SshBackend) or build is None:
+            return  # local, ansible (or a stand-in): their own limits apply
+        command, args = build("true")
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            backend.quote(" ".join(command), *args),
+            shell=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,  # ssh and its shell, killed together
+        )
+        try:
+            _, stderr = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            self._failure = silent
+            raise ObservationError(silent) from None
+        if proc.returncode != 255:
+            return  # in, whatever `true` made of it
+        said = stderr.decode(errors="replace").strip().splitlines()
+        elapsed = time.monotonic() - start
+        if said:
+            self._failure = f"host {self.connection} unreachable: {said[-1]}"
+        elif elapsed >= self._timeout:  # ssh's own ServerAlive limit, its message hidden
+            self._failure = f"{self.endpoint}: no answer within {elapsed:.0f} s (login)"
+        else:
+            self._failure = f"host {self.connection} unreachable: {_SILENT_EXIT}"
+        raise ObservationError(self._failure)
 
     def gather(self, facts: Iterable[Fact[Any]]) -> None:
         """Observe every fact not yet known in one remote command; a fact that the host could
@@ -156,11 +238,18 @@ class HostProbe:
         return fact.parse(section)
 
 
+_SILENT_EXIT = "ssh exited 255 and said nothing (its LogLevel may hide why)"
+
+
 def _reason(error: Exception) -> str:
-    """ssh failures arrive as RuntimeError(CommandResult); keep only ssh's own words."""
+    """ssh failures arrive as RuntimeError(CommandResult); keep only ssh's own words, never
+    the object's repr."""
     arg = error.args[0] if error.args else error
     stderr = getattr(arg, "stderr", None)
-    text = stderr.strip() if isinstance(stderr, str) and stderr.strip() else str(arg)
+    if isinstance(stderr, str):
+        text = stderr.strip()
+        return text.splitlines()[-1] if text else _SILENT_EXIT
+    text = str(arg).strip()
     return text.splitlines()[-1] if text else type(error).__name__
 
 

@@ -1,19 +1,30 @@
-"""MySQL/MariaDB queries in a read-only session with a statement time limit."""
+"""MySQL/MariaDB queries in a read-only session with a statement time limit.
+
+Connecting (TCP, greeting, login, session settings) has the check's timeout in all, the query
+its statement limit plus that timeout: a server that stops answering, or trickles bytes, is cut
+off there, and the endpoint is remembered for the run (:mod:`xunjian.observe.endpoints`).
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 import pymysql
 
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.model import MysqlDatabase
 from xunjian.inventory.secrets import SECRETS
+from xunjian.observe import endpoints
 from xunjian.observe.rows import MAX_ROWS, Rows
 from xunjian.result import ObservationError
 
 __all__ = ["MAX_ROWS", "Rows", "query", "query_limit", "reset"]
+
+T = TypeVar("T")
+Discard = Callable[[T], None]
 
 _CONNECTIONS: dict[tuple[str, str], pymysql.connections.Connection[Any]] = {}
 # One statement at a time per connection: a query given up at its deadline may still be
@@ -63,30 +74,67 @@ def query(case: CheckCase, db_name: str, sql: str) -> Rows:
     """Run one statement read-only; connection problems, and a statement that returns no
     result set (``DO 1``, ``SET @x = 1``: nothing was looked at), become ObservationError."""
     db = _database(case, db_name)
+    address = db.host or case.host.address
+    where = f"mysql {db.user}@{address}:{db.port}/{db.database}"
     key = (case.host_key, db_name)
+
+    def bounded(seconds: float, stage: str, work: Callable[[], T], discard: Discard[T]) -> T:
+        said = f"{where}: no answer within {seconds:g} s ({stage})"
+        try:
+            return endpoints.within(address, db.port, seconds, said, work, discard)
+        except pymysql.err.OperationalError as e:  # pymysql's own socket timeout came first
+            if "timed out" not in _msg(e):
+                raise
+            raise endpoints.remember(address, db.port, said) from None
+
+    endpoints.check(address, db.port)
     try:
         with _LOCKS.setdefault(key, threading.Lock()):
+            endpoints.check(address, db.port)  # another thread may have waited in vain
             conn = _CONNECTIONS.get(key)
             if conn is None or not conn.open:
-                conn = _CONNECTIONS[key] = _connect(db, case.host.address, case.timeout)
-            with conn.cursor() as cur:
-                cur.execute("START TRANSACTION READ ONLY")
-                cur.execute(sql)
-                description = cur.description
-                rows = cur.fetchmany(MAX_ROWS + 1) if description is not None else ()
-                conn.rollback()
+                connect = partial(_connect, db, address, case.timeout)
+                conn = _CONNECTIONS[key] = bounded(case.timeout, "connect", connect, _close)
+            try:
+                limit = db.statement_timeout + case.timeout
+                run = partial(_run, conn, sql)
+                description, rows = bounded(limit, "query", run, lambda _: _close(conn))
+            except endpoints.Silent:
+                _CONNECTIONS.pop(key, None)  # still in the hands of the query given up on
+                raise
     except pymysql.err.ProgrammingError as e:
         raise ObservationError(f"query rejected by {db.database}: {e.args[-1]}") from None
     except pymysql.MySQLError as e:
         _CONNECTIONS.pop(key, None)
-        raise ObservationError(
-            f"mysql {db.user}@{db.host or case.host.address}:{db.port}/{db.database}: {_msg(e)}"
-        ) from None
+        raise ObservationError(f"{where}: {_msg(e)}") from None
     if description is None:
         statement = " ".join(sql.split())
         raise ObservationError(f"the query returned no result set: {statement[:80]!r}")
     columns = tuple(str(d[0]) for d in description)
     return Rows(columns, tuple(tuple(r) for r in rows[:MAX_ROWS]), len(rows) > MAX_ROWS)
+
+
+Description = tuple[tuple[Any, ...], ...] | None
+
+
+def _run(
+    conn: pymysql.connections.Connection[Any], sql: str
+) -> tuple[Description, tuple[tuple[Any, ...], ...]]:
+    with conn.cursor() as cur:
+        cur.execute("START TRANSACTION READ ONLY")
+        cur.execute(sql)
+        description = cur.description
+        rows = tuple(cur.fetchmany(MAX_ROWS + 1)) if description is not None else ()
+        conn.rollback()
+    return description, rows
+
+
+def _close(conn: pymysql.connections.Connection[Any]) -> None:
+    """Close a connection that a connect or a query given up on left behind."""
+    try:
+        conn.close()
+    except pymysql.MySQLError:
+        pass
 
 
 def _msg(e: Exception) -> str:

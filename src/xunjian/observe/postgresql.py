@@ -4,6 +4,10 @@ Three walls keep a check from writing, whatever role it logs in as: the session 
 ``default_transaction_read_only=on``, each statement runs in a ``READ ONLY`` transaction that is
 rolled back, and it is sent with the extended protocol (pipeline mode), which takes exactly one
 statement, so ``COMMIT; SET ...; UPDATE ...`` cannot step out of the transaction.
+
+Connecting has ``connect_timeout`` in all and a statement ``statement_timeout`` plus that: a
+server that stops answering (psycopg waits on its socket without a limit) is cut off there, and
+the endpoint is remembered for the run (:mod:`xunjian.observe.endpoints`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import math
 import re
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import psycopg
 
+from xunjian.observe import endpoints
 from xunjian.observe.rows import Rows
 from xunjian.result import ObservationError
 
@@ -65,32 +71,53 @@ def query_pg(
     where = f"postgresql {user}@{host}:{port}/{database}"
     digest = hashlib.sha256(password.encode()).hexdigest()
     settings = (sslmode, sslrootcert, connect_timeout, statement_timeout, digest)
+    endpoints.check(host, port)
     with _LOCKS.setdefault(key, threading.Lock()):
+        endpoints.check(host, port)  # another thread may have waited in vain
         for attempt in (1, 2):
             session = _SESSIONS.get(key)
             kept = session is not None and session.settings == settings and not session.conn.closed
             if session is None or not kept:
                 _close(key)
+                connect = partial(
+                    psycopg.connect,
+                    host=host,
+                    port=port,
+                    user=user,
+                    password=password,
+                    dbname=database,
+                    sslmode=sslmode,
+                    connect_timeout=max(1, math.ceil(connect_timeout)),
+                    application_name="xunjian",
+                    options="-c default_transaction_read_only=on -c statement_timeout="
+                    + str(max(1, round(statement_timeout * 1000))),
+                    sslrootcert=sslrootcert,  # None: left out of the conninfo
+                )
+                said = f"{where}: no answer within {connect_timeout:g} s (connect)"
                 try:
-                    conn = psycopg.connect(
-                        host=host,
-                        port=port,
-                        user=user,
-                        password=password,
-                        dbname=database,
-                        sslmode=sslmode,
-                        connect_timeout=max(1, math.ceil(connect_timeout)),
-                        application_name="xunjian",
-                        options="-c default_transaction_read_only=on -c statement_timeout="
-                        + str(max(1, round(statement_timeout * 1000))),
-                        sslrootcert=sslrootcert,  # None: left out of the conninfo
+                    conn = endpoints.within(
+                        host, port, connect_timeout, said, connect, _quietly_close
                     )
                 except psycopg.Error as e:
                     raise ObservationError(f"{where}: {_reason(e, password)}") from None
                 conn.read_only = True  # every transaction starts with BEGIN READ ONLY
                 session = _SESSIONS[key] = _Session(conn, settings)
+            limit = statement_timeout + connect_timeout
+            said = f"{where}: no answer within {limit:g} s (query)"
+            running = session.conn
             try:
-                return _run(session.conn, sql, max_rows)
+                rows: Rows = endpoints.within(
+                    host,
+                    port,
+                    limit,
+                    said,
+                    partial(_run, running, sql, max_rows),
+                    partial(_discard, running),
+                )
+                return rows
+            except endpoints.Silent:
+                _SESSIONS.pop(key, None)  # still in the hands of the query given up on
+                raise
             except psycopg.Error as e:
                 if not _lost(e, session.conn):
                     _rollback(key)
@@ -146,6 +173,17 @@ def _rollback(key: Key) -> None:
             session.conn.rollback()
         except psycopg.Error:
             _close(key)
+
+
+def _discard(conn: psycopg.Connection[Any], _answer: object) -> None:
+    _quietly_close(conn)
+
+
+def _quietly_close(conn: psycopg.Connection[Any]) -> None:
+    try:
+        conn.close()
+    except psycopg.Error:
+        pass
 
 
 def _close(key: Key) -> None:

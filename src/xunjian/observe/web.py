@@ -7,10 +7,12 @@ its secret headers) off to another machine; checks talk to the address the inven
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
 
+from xunjian.observe import endpoints
 from xunjian.result import ObservationError
 
 BODY_LIMIT = 256 * 1024
@@ -20,6 +22,16 @@ def session() -> requests.Session:
     s = requests.Session()
     s.trust_env = False
     return s
+
+
+def endpoint(url: str) -> endpoints.Endpoint:
+    """(host, port) of a URL, the key under which a silent endpoint is remembered."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # refused at load; here only from a hand-made case
+        port = None
+    return parts.hostname or "", port or (443 if parts.scheme == "https" else 80)
 
 
 def read_body(resp: requests.Response, deadline_s: float) -> bytes:
@@ -36,7 +48,8 @@ def read_body(resp: requests.Response, deadline_s: float) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except urllib3.exceptions.ReadTimeoutError:
-        raise ObservationError(f"{resp.url}: the body did not arrive in time") from None
+        said = f"{resp.url}: the body did not arrive within {deadline_s:g} s"
+        raise endpoints.remember(*endpoint(resp.url), said) from None
     except urllib3.exceptions.HTTPError as e:
         raise ObservationError(f"{resp.url}: the body broke off ({type(e).__name__})") from None
     return b"".join(chunks)[:BODY_LIMIT]
