@@ -136,3 +136,36 @@ def test_debug_logging_never_carries_a_hosts_command_output(pytester: pytest.Pyt
         not in out.split("FAILURES", 1)[-1].split("short test summary")[0].replace("pytester", "")
         or "Captured log" not in out
     )
+
+
+@pytest.mark.parametrize("unit", ["-H user@elsewhere", "--host=evil", "minio.service; reboot", ""])
+def test_a_unit_that_is_not_a_unit_name_is_refused_at_load(unit: str) -> None:
+    from cases import make_case
+    from pydantic import ValidationError
+
+    spec = {
+        "kind": "s3",
+        "name": "minio",
+        "endpoint": "http://127.0.0.1:9000",
+        "access_key": "k",
+        "secret_key": "${S3_SECRET}",
+        "bucket": "b",
+        "unit": unit,
+    }
+    with pytest.raises(ValidationError, match="unit"):
+        make_case(spec)
+
+
+def test_a_unit_name_with_an_instance_is_accepted() -> None:
+    from cases import make_case
+
+    spec = {
+        "kind": "s3",
+        "name": "minio",
+        "endpoint": "http://127.0.0.1:9000",
+        "access_key": "k",
+        "secret_key": "${S3_SECRET}",
+        "bucket": "b",
+        "unit": "minio@data-1.service",
+    }
+    assert make_case(spec).spec.unit == "minio@data-1.service"  # type: ignore[attr-defined]

@@ -41,7 +41,12 @@ class S3Check(CheckBase):
         "/minio/health/live", description="MinIO's; seaweedfs answers on /healthz"
     )
     console: ConsoleLogin | None = None
-    unit: str | None = Field(None, description="systemd unit to check over the host connection")
+    unit: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9:_.@\\-]*$",
+        description="systemd unit to check over the host connection, e.g. minio.service "
+        "(a unit name: never an option such as -H)",
+    )
 
 
 SPEC = S3Check
