@@ -177,6 +177,9 @@ class HostProbe:
         if not isinstance(backend, SshBackend) or build is None:
             return  # local, ansible (or a stand-in): their own limits apply
         command, args = build("true")
+        # log in and stop there (-N: no session, -f: return once logged in), leaving the run's
+        # master behind: the login costs no session of its own, the batch runs over it
+        command, args = [*command[:-1], "-f -N %s"], args[:-1]
         start = time.monotonic()
         proc = subprocess.Popen(
             backend.quote(" ".join(command), *args),
@@ -194,7 +197,7 @@ class HostProbe:
             self._failure = silent
             raise ObservationError(silent) from None
         if proc.returncode != 255:
-            return  # in, whatever `true` made of it
+            return  # logged in
         said = stderr.decode(errors="replace").strip().splitlines()
         elapsed = time.monotonic() - start
         if said:
