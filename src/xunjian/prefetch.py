@@ -9,6 +9,7 @@ machine is gathered when its first check runs, as before).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -31,6 +32,7 @@ class Prefetch:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.position: dict[str, int] = {}
+        self.off = False
 
     def _queued(self, session: pytest.Session) -> list[int] | None:
         """Indices of the items xdist queued on this worker, or None outside a worker."""
@@ -60,5 +62,12 @@ class Prefetch:
 
     @pytest.hookimpl
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if _case(item) is not None:
+        if _case(item) is None or self.off:
+            return
+        try:
             runner.ahead(self._upcoming(item))
+        except Exception as e:  # an optimisation: never a check's failure
+            self.off = True
+            warnings.warn(
+                f"xunjian: gathering ahead stopped: {type(e).__name__}: {e}", stacklevel=1
+            )
