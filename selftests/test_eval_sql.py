@@ -248,3 +248,17 @@ def test_sql_expectations_rejected(expect: dict[str, Any], message: str) -> None
     path in test_inventory's REJECTED table)."""
     with pytest.raises(ValidationError, match=re.escape(message)):
         sql_case(expect)
+
+
+@pytest.mark.parametrize(
+    ("value", "verdict"),
+    [(23, Verdict.OK), (24, Verdict.OK), (25, Verdict.CRIT)],
+    ids=["23h", "24h-is-not-above", "25h"],
+)
+def test_a_bare_value_is_read_in_the_unit_its_condition_is_written_in(
+    value: int, verdict: Verdict
+) -> None:
+    """`crit: "> 24 h"` without `unit:`: the query's number is hours (it was a crash, exit 3)."""
+    result = sql.evaluate(sql_case({"scalar": {"crit": "> 24 h"}}), scalar(value))
+    assert result.verdict is verdict, result
+    assert result.actual == f"{value} h"

@@ -142,6 +142,15 @@ class Threshold(BaseModel):
         )
 
     @property
+    def value_unit(self) -> str | None:
+        """The unit a bare observed number (a SQL value, a JSON number) is read in: ``unit``
+        if given, else the unit the conditions are written in (``crit: "> 24 h"``: hours)."""
+        if self.unit is not None:
+            return self.unit
+        given = self.crit or self.warn
+        return given.unit if given else None
+
+    @property
     def family(self) -> str:
         """The unit family: time, size, percent or number."""
         return _UNITS[next(c for c in self.resolved() if c is not None).unit][0]

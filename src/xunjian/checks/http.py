@@ -234,14 +234,8 @@ def _json_problems(spec: HttpCheck, body: str) -> list[str]:
 def _json_number(path: str, limits: Threshold, found: Any) -> list[str]:
     if isinstance(found, bool) or not isinstance(found, int | float):
         return [f"{path} is {found!r}, not a number"]
-    band = threshold.judge(limits, found, limits.unit or _unit(limits))
+    band = threshold.judge(limits, found, limits.value_unit)
     return [] if band.verdict is Verdict.OK else [f"{path} {band.message}"]
-
-
-def _unit(limits: Threshold) -> str | None:
-    warn, crit = limits.resolved()
-    given = crit or warn
-    return given.unit if given else None
 
 
 def evaluate(case: CheckCase, obs: HttpObservation) -> Result:

@@ -149,8 +149,8 @@ def evaluate(case: CheckCase, rows: Rows) -> Result:
             value = _number(raw)
         except ValueError:
             return Result.crit(exp, f"{raw!r}", "the query's first value is not a number")
-        actual = threshold.fmt(value, limits.unit)
-    band = threshold.judge(limits, value, limits.unit)
+        actual = threshold.fmt(value, limits.value_unit)
+    band = threshold.judge(limits, value, limits.value_unit)
     if band.verdict is Verdict.OK:
         return Result.ok(exp, actual)
     return Result(band.verdict, exp, actual, f"{what} {band.message}", details)
