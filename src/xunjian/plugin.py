@@ -30,10 +30,13 @@ from xunjian.report.internal import INTERNAL, InternalErrors
 from xunjian.report.preflight import register as register_preflight
 from xunjian.report.terminal import TerminalSummary
 from xunjian.result import ObservationError
+from xunjian.spawn import without_vfork
 
 CADENCES: tuple[str, ...] = get_args(Cadence)
 CASES = pytest.StashKey[list[CheckCase]]()
 BY_TEST = pytest.StashKey[dict[tuple[str, str | None], list[CheckCase]]]()
+
+without_vfork()  # prefetch threads spawn ssh while pytest rewrites os.environ: see spawn.py
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
