@@ -15,7 +15,8 @@ in one run, each row once (--repeat K: K times, the median shown):
   `git archive` into the temp dir and put first on PYTHONPATH (the repository is not touched);
 * the floor: one ssh per host running all 10 commands in one `sh -c`, no connection sharing
   (ControlPath=none: one fresh connection per host), hosts in parallel with as many at once as
-  xunjian's `-n auto` has workers, and at --floor-parallel for reference;
+  xunjian's `-n auto` has workers, and at --floor-parallel for reference (8 by default: as many
+  ssh at once as xunjian's 2 workers may have, each gathering 4 machines ahead);
 * the naive loop: one ssh per check, no connection sharing, strictly one after another (from
   Python: a shell `while read` loop would behave the same with `ssh -n`);
 * pyinfra (its CLI, a dev tool of this benchmark only, found with --pyinfra, $XUNJIAN_BENCH_PYINFRA,
@@ -438,6 +439,13 @@ def pyinfra(fleet: Fleet, exe: list[str], inventory: Path, parallel: int, timeou
 # -- setup and report -----------------------------------------------------------------------
 
 
+def ahead() -> int:
+    """How many machines an xunjian worker gathers in the background (checks.runner.AHEAD)."""
+    from xunjian.checks.runner import AHEAD
+
+    return AHEAD
+
+
 def xdist_auto_workers() -> int:
     """What `-n auto` gives here, by pytest-xdist's own rule."""
     try:
@@ -574,7 +582,9 @@ def main() -> int:
         print(
             f"fleet: {args.n} hosts {fleet.addresses[0]}..{fleet.addresses[-1]}, "
             f"{len(fleet.sshd_logs())} sshd, 10 checks per host ({10 * args.n} in all), "
-            f"up in {time.perf_counter() - t:.1f}s; xunjian -n auto = {auto} workers here; "
+            f"up in {time.perf_counter() - t:.1f}s; xunjian -n auto = {auto} workers here, "
+            f"each gathering up to {ahead()} machines ahead ({auto * ahead()} ssh at most at "
+            "once); "
             f"per-phase timeout {timeout:g}s"
         )
         warm_up(fleet, code, timeout)

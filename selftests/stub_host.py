@@ -27,6 +27,14 @@ class Output:
     stdout: str
     stderr: str
 
+    @property
+    def stdout_bytes(self) -> bytes:
+        return self.stdout.encode()
+
+    @property
+    def stderr_bytes(self) -> bytes:
+        return self.stderr.encode()
+
 
 @dataclass
 class LocalHost:

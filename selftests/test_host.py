@@ -76,3 +76,23 @@ def test_a_transport_that_hangs_is_cut_off_once(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ObservationError, match="did not answer"):
         probe.run("true")  # the host is silent now: no second wait
     assert Hanging.calls == 1
+
+
+def test_output_is_decoded_without_asking_the_host_its_locale(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """testinfra decodes non-ASCII output with the host's locale, which it learns by a second
+    remote command (python3 -c ...): a session per host. The probe decodes UTF-8 itself."""
+    from testinfra.backend.base import BaseBackend
+
+    def asked(self: object) -> str:
+        raise AssertionError("the probe asked the host for its encoding")
+
+    monkeypatch.setattr(BaseBackend, "get_encoding", asked)
+    probe = host.HostProbe("local://", None, 5)
+    out = probe.run("printf '\\344\\274\\240\\350\\276\\223 caf\\303\\251'")
+    assert out.stdout == "传输 café"
+    named = probe.run("printf %s", "传输成功")  # a non-ASCII command line, e.g. a log's path
+    assert named.stdout == "传输成功"
+    bad = probe.run("printf 'ok \\377\\n'")  # not UTF-8: shown, not fatal
+    assert bad.stdout == "ok \ufffd\n"

@@ -86,6 +86,16 @@ def _active(config: pytest.Config) -> bool:
     return False
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadgroup`` keeps several machines queued per worker (see schedule.py)."""
+    if config.getoption("dist", None) != "loadgroup":
+        return None
+    from xunjian.schedule import DeepLoadGroupScheduling  # xdist is there: it calls this hook
+
+    return DeepLoadGroupScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # testinfra logs every command's whole output at DEBUG: a host's process list (other

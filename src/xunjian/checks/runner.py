@@ -19,7 +19,7 @@ from xunjian.result import ObservationError, Result
 _PLAN: dict[str, list[CheckCase]] = {}  # probe key -> the run's selected cases on that machine
 _GATHERED: dict[str, Future[None]] = {}  # probe key -> its gathering, running or done
 _LOCK = threading.Lock()
-AHEAD = 2  # machines whose facts are gathered in the background while a check runs
+AHEAD = 4  # machines whose facts are gathered in the background while a check runs
 _POOL = ThreadPoolExecutor(max_workers=AHEAD, thread_name_prefix="xunjian-ahead")
 
 

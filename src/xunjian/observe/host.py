@@ -117,6 +117,10 @@ class HostProbe:
         if self._host is None:
             try:
                 self._host = testinfra.get_host(self.connection, **self._kwargs())
+                # commands and their output are UTF-8: never ask the host (python3 -c ...)
+                backend = getattr(self._host, "backend", None)
+                if getattr(backend, "_encoding", "") is None:
+                    backend._encoding = "utf-8"  # type: ignore[union-attr]
             except Exception as e:  # a bad spec or backend error is the host's fault, not ours
                 self._failure = f"cannot open {self.connection}: {e}"
                 raise ObservationError(self._failure) from None
@@ -142,7 +146,9 @@ class HostProbe:
 
             def call() -> CommandOutput:
                 out = self.host.run("timeout %s " + command, str(REMOTE_TIMEOUT), *map(str, args))
-                return CommandOutput(int(out.rc), str(out.stdout), str(out.stderr))
+                # decoded here: testinfra's own decoding asks the host for its locale with a
+                # second remote command (python3 -c ...) the first time output is not ASCII
+                return CommandOutput(int(out.rc), _text(out.stdout_bytes), _text(out.stderr_bytes))
 
             limit = self.limit
             self.round_trips += 1
@@ -271,3 +277,9 @@ def probe_for(case: CheckCase) -> HostProbe:
 def reset() -> None:
     """Forget every probe (end of a session)."""
     _PROBES.clear()
+
+
+def _text(data: bytes) -> str:
+    """A command's output as text: UTF-8, the runbooks' logs included; a byte that is not
+    UTF-8 shows as U+FFFD rather than failing the check."""
+    return data.decode("utf-8", errors="replace")
