@@ -14,12 +14,14 @@ import pytest
 
 from xunjian import checks, guard
 from xunjian.checks import log
+from xunjian.inventory import envfile
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.fields import Cadence
-from xunjian.inventory.load import load
+from xunjian.inventory.load import load_with_settings
 from xunjian.inventory.preflight import check_secrets, check_ssh_configs
 from xunjian.inventory.secrets import SECRETS, redact_urls
+from xunjian.inventory.settings import Settings
 from xunjian.observe import endpoints, host, mysql
 from xunjian.outcome import clean, conclude, properties
 from xunjian.prefetch import Prefetch
@@ -28,8 +30,10 @@ from xunjian.report.collector import Collector
 from xunjian.report.html import HtmlColumns
 from xunjian.report.internal import INTERNAL, InternalErrors
 from xunjian.report.preflight import register as register_preflight
+from xunjian.report.runend import RunEnd
 from xunjian.report.terminal import TerminalSummary
 from xunjian.result import ObservationError
+from xunjian.selection import due_cases
 from xunjian.spawn import without_vfork
 
 CADENCES: tuple[str, ...] = get_args(Cadence)
@@ -63,6 +67,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="only hosts whose id, address or user@address matches (repeatable, glob)",
     )
     group.addoption("--fail-on-warn", action="store_true", help="WARN verdicts fail their test")
+    group.addoption(
+        "--due",
+        action="store_true",
+        help="only the cadences due today (Asia/Shanghai): daily; weekly on Mondays; biweekly "
+        "on every second Friday from the inventory's schedule.biweekly_anchor",
+    )
+    group.addoption("--today", metavar="YYYY-MM-DD", help="the date --due takes as today")
+    group.addoption(
+        "--notify", action="store_true", help="send the run's alerts (inventory: alerts)"
+    )
+    group.addoption(
+        "--notify-dry-run", action="store_true", help="print the alerts instead of sending them"
+    )
+    group.addoption(
+        "--history", metavar="PATH", help="SQLite file of past runs (default: inventory's)"
+    )
+    group.addoption(
+        "--textfile",
+        metavar="PATH",
+        help="write a node_exporter textfile (*.prom) of every check's verdict",
+    )
     parser.addini(
         "xunjian_inventory",
         "default inventories, relative to the rootdir",
@@ -119,7 +144,13 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         if any(not p for p in given):
             raise InventoryError("--inventory", ["an empty path (an unset variable?)"])
-        cases = _load_all(paths)
+        settings, cases = _load_all(paths)
+        if not config.option.collectonly:
+            for p, st in settings.items():
+                if st.env_file:
+                    envfile.apply(p, st.env_file)
+        if config.getoption("due"):
+            cases = due_cases(cases, settings, config.getoption("today"), path)
         cases = _only_systems(cases, config.getoption("system"), path)
         cases = _only_hosts(cases, config.getoption("host"), path)
         if not config.option.collectonly:
@@ -147,6 +178,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.pluginmanager.register(HtmlColumns(collector), "xunjian-html")
         if not config.option.collectonly:  # what the accounts may do beyond reading
             register_preflight(config, cases)
+            config.pluginmanager.register(_run_end(config, cases, settings), "xunjian-runend")
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist starts its workers: they inherit the directory
@@ -164,19 +196,38 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     host.end_run()  # the masters of the run this process began (the controller's): ssh -O exit
 
 
-def _load_all(paths: list[Path]) -> list[CheckCase]:
-    """Every inventory's cases; a test id used in two inventories stops the run."""
+def _run_end(
+    config: pytest.Config, cases: list[CheckCase], settings: dict[Path, Settings]
+) -> RunEnd:
+    history = config.getoption("history")
+    textfile = config.getoption("textfile")
+    allure = getattr(config.option, "allure_report_dir", None)
+    return RunEnd(
+        {c.id: c for c in cases},
+        settings,
+        notify=bool(config.getoption("notify")),
+        notify_dry_run=bool(config.getoption("notify_dry_run")),
+        textfile=Path(textfile) if textfile else None,
+        allure_dir=Path(allure) if allure else None,
+        history_path=Path(history) if history else None,
+    )
+
+
+def _load_all(paths: list[Path]) -> tuple[dict[Path, Settings], list[CheckCase]]:
+    """Every inventory's settings and cases; a test id used in two inventories stops the run."""
     cases: list[CheckCase] = []
+    settings: dict[Path, Settings] = {}
     seen: dict[str, Path] = {}
     for path in paths:
-        for case in load(path):
+        settings[path], found = load_with_settings(path)
+        for case in found:
             if case.id in seen:
                 raise InventoryError(
                     path, [f"test id {case.id!r} is also used by {seen[case.id]}: rename a system"]
                 )
             seen[case.id] = path
             cases.append(case)
-    return cases
+    return settings, cases
 
 
 def _only_hosts(cases: list[CheckCase], globs: list[str], path: Path) -> list[CheckCase]:

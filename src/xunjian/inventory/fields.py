@@ -20,6 +20,8 @@ from xunjian.inventory import urls
 from xunjian.inventory.urls import ENV_REF as ENV_REF  # secrets are ${ENV_VAR} references
 from xunjian.threshold import Threshold
 
+Level = Literal["P0", "P1", "P2", "P3"]  # alert levels: P0 wakes someone, P3 waits a day
+
 Cadence = Literal["daily", "weekly", "biweekly"]
 Severity = Literal["blocker", "critical", "normal", "minor", "trivial"]
 Op = Literal["==", "!=", "<", "<=", ">", ">="]

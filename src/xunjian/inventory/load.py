@@ -15,6 +15,7 @@ from xunjian.inventory.errors import InventoryError, from_validation
 from xunjian.inventory.model import CheckBase
 from xunjian.inventory.read import Document, paused_gc, read
 from xunjian.inventory.schema import AnsibleSource, Host, Inventory, System
+from xunjian.inventory.settings import Settings
 
 
 def parse(path: Path) -> Inventory:
@@ -164,11 +165,16 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
 
 def load(path: Path) -> list[CheckCase]:
     """The checks of one inventory file; :class:`InventoryError` says what is wrong, and where."""
+    return load_with_settings(path)[1]
+
+
+def load_with_settings(path: Path) -> tuple[Settings, list[CheckCase]]:
+    """The run-wide settings of one inventory file and its checks."""
     with paused_gc():
         doc = read(path)
         inv = _validate(doc)
         try:
-            return cases(inv, path)
+            return inv.settings(), cases(inv, path)
         except InventoryError as e:
             if e.path != str(path):  # an Ansible inventory's problem: no line of ours
                 raise

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from xunjian.inventory.fields import Address, Cadence, Ident, SecretRef, Severity
+from xunjian.inventory.fields import Address, Cadence, Ident, Level, SecretRef, Severity
 
 
 class Model(BaseModel):
@@ -29,6 +29,9 @@ class Step(Model):
     severity: Severity = "critical"
     normal: str = Field("", description="the runbook's 正常标准, verbatim")
     remedy: str = Field("", description="the runbook's 异常处理, verbatim")
+    level: Level | None = Field(
+        None, description="alert level P0-P3; default from severity (critical: P0 ...)"
+    )
 
 
 class CheckBase(Model):

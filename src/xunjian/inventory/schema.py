@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from xunjian.checks.registry import kind_name, specs
 from xunjian.inventory.fields import Address, Connection, Ident, NotBool, holds_secret
 from xunjian.inventory.model import CheckBase, Database, Model, Step
+from xunjian.inventory.settings import Settings
 
 __all__ = ["KINDS", "SECRET_KEYS", "Check", "CheckBase", "Host", "Inventory", "Step", "System"]
 
@@ -69,12 +70,17 @@ class Defaults(Model):
     ssh_config: str | None = None
 
 
-class Inventory(Model):
+class Inventory(Settings):
     version: Annotated[Literal[1], NotBool] = 1
     name: Ident
     runbook: str | None = None
     defaults: Defaults = Field(default_factory=Defaults)  # type: ignore[arg-type]
     systems: dict[Ident, System]
+
+    def settings(self) -> Settings:
+        return Settings.model_validate(
+            {k: getattr(self, k) for k in Settings.model_fields}, strict=False
+        )
 
 
 def _models(model: type[BaseModel]) -> set[type[BaseModel]]:
