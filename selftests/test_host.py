@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from xunjian.lab import Lab
 from xunjian.observe import host
 from xunjian.result import ObservationError
 
@@ -96,3 +97,21 @@ def test_output_is_decoded_without_asking_the_host_its_locale(
     assert named.stdout == "传输成功"
     bad = probe.run("printf 'ok \\377\\n'")  # not UTF-8: shown, not fatal
     assert bad.stdout == "ok \ufffd\n"
+
+
+@pytest.mark.lab
+def test_unknown_host_key_says_how_to_seed_known_hosts(lab: Lab, tmp_path: Path) -> None:
+    """BatchMode refuses a host whose key is not known: the UNKNOWN says what to do."""
+    config = tmp_path / "ssh_config"
+    lab_config = lab.ssh_config_path()
+    config.write_text(
+        lab_config.read_text()
+        .replace("StrictHostKeyChecking no", "StrictHostKeyChecking yes")
+        .replace("UserKnownHostsFile /dev/null", f"UserKnownHostsFile {tmp_path / 'empty'}")
+    )
+    probe = host.HostProbe("ssh://root@127.0.10.1", str(config), 5)
+    with pytest.raises(ObservationError) as raised:
+        probe.run("true")
+    said = str(raised.value)
+    assert "Host key verification failed" in said
+    assert "ssh-keyscan -p PORT ADDRESS >> ~/.ssh/known_hosts" in said

@@ -207,7 +207,7 @@ class HostProbe:
         said = stderr.decode(errors="replace").strip().splitlines()
         elapsed = time.monotonic() - start
         if said:
-            self._failure = f"host {self.connection} unreachable: {said[-1]}"
+            self._failure = f"host {self.connection} unreachable: {said[-1]}{_hint(said[-1])}"
         elif elapsed >= self._timeout:  # ssh's own ServerAlive limit, its message hidden
             self._failure = f"{self.endpoint}: no answer within {elapsed:.0f} s (login)"
         else:
@@ -250,6 +250,18 @@ class HostProbe:
 _SILENT_EXIT = "ssh exited 255 and said nothing (its LogLevel may hide why)"
 
 
+UNKNOWN_HOST_KEY = (
+    " (its host key is not in known_hosts, and ssh runs with BatchMode=yes: check the "
+    "fingerprint with the host's owner, then add it: ssh-keyscan -p PORT ADDRESS >> "
+    "~/.ssh/known_hosts, or the UserKnownHostsFile of your ssh_config; see the README)"
+)
+
+
+def _hint(said: str) -> str:
+    """What to do about an ssh failure whose words alone do not say it."""
+    return UNKNOWN_HOST_KEY if "Host key verification failed" in said else ""
+
+
 def _reason(error: Exception) -> str:
     """ssh failures arrive as RuntimeError(CommandResult); keep only ssh's own words, never
     the object's repr."""
@@ -257,7 +269,8 @@ def _reason(error: Exception) -> str:
     stderr = getattr(arg, "stderr", None)
     if isinstance(stderr, str):
         text = stderr.strip()
-        return text.splitlines()[-1] if text else _SILENT_EXIT
+        last = text.splitlines()[-1] if text else _SILENT_EXIT
+        return last + _hint(last)
     text = str(arg).strip()
     return text.splitlines()[-1] if text else type(error).__name__
 
