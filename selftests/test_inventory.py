@@ -415,7 +415,16 @@ def test_check_secrets_teaches_the_redaction_every_value(tmp_path: Path) -> None
 
 
 def test_schema_knows_where_secrets_live() -> None:
-    assert SECRET_KEYS == {"password", "secret_key", "secret_headers"}
+    # the alerts channels: a bot's token, secret or key, the mail login
+    assert SECRET_KEYS == {
+        "password",
+        "secret_key",
+        "secret_headers",
+        "token",
+        "secret",
+        "key",
+        "user",
+    }
 
 
 # a quote, a backslash, a non-ASCII letter, and the other quote: each escaped somewhere
