@@ -58,6 +58,11 @@ def daily(
             f"--junitxml={junit}",
             f"--html={out / 'report.html'}",
             f"--alluredir={out / 'allure'}",
+            *(
+                []
+                if any(a.startswith("--history") for a in args)
+                else [f"--history={out / 'h.sqlite'}"]
+            ),
             *args,
         ],
         cwd=ROOT,

@@ -14,6 +14,7 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
+from xunjian.alerts.config import AlertsConfig, MailChannel
 from xunjian.checks.registry import module
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.model import SqliteDatabase
@@ -115,3 +116,19 @@ def outside(cases: list[CheckCase]) -> list[str]:
             if not _loopback(target):
                 users.setdefault(target, []).append(case.id)
     return [f"{t} ({len(ids)} checks, e.g. {ids[0]})" for t, ids in sorted(users.items())]
+
+
+def alerts_outside(configs: dict[str, AlertsConfig]) -> list[str]:
+    """The alert channels (by inventory) that would send beyond loopback: the vendors' bots
+    and mail servers are refused under the guard as checks are."""
+    far: list[str] = []
+    for where, config in configs.items():
+        for name, channel in config.channels.items():
+            host = (
+                channel.host
+                if isinstance(channel, MailChannel)
+                else urlsplit(channel.base_url).hostname
+            )
+            if not _loopback(host or ""):
+                far.append(f"{where}: alerts.channels.{name} sends to {host}")
+    return far

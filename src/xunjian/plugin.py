@@ -13,6 +13,7 @@ from typing import get_args
 import pytest
 
 from xunjian import checks, guard
+from xunjian.alerts import check_secrets as alert_secrets
 from xunjian.checks import log
 from xunjian.inventory import envfile
 from xunjian.inventory.case import CheckCase
@@ -164,6 +165,18 @@ def pytest_configure(config: pytest.Config) -> None:
                 raise InventoryError(
                     path, [f"{guard.ENV} is set, and these targets are not loopback:", *far]
                 )
+            alerts = {str(p): s.alerts for p, s in settings.items() if s.alerts is not None}
+            notify = config.getoption("notify")
+            if notify and guard.enabled() and (far := guard.alerts_outside(alerts)):
+                raise InventoryError(
+                    path, [f"{guard.ENV} is set, and --notify would send beyond loopback:", *far]
+                )
+            if notify:
+                alert_problems = [
+                    f"{where}: {p}" for where, a in alerts.items() for p in alert_secrets(a)
+                ]
+                if alert_problems:
+                    raise InventoryError(path, alert_problems)
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[CASES] = cases

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xunjian.lab import envfile, process, seed
+from xunjian.lab.alertsink import AlertSink
 from xunjian.lab.component import Component, ComponentStatus, Context, LabError
 from xunjian.lab.console import Console
 from xunjian.lab.install import ensure_installed
@@ -58,7 +59,7 @@ class Lab:
             Sshd(self.ctx),
         ]
         front: list[Component] = [JavaService(self.ctx, app) for app in JAVA_APPS]
-        front += [Nginx(self.ctx), Console(self.ctx)]
+        front += [Nginx(self.ctx), Console(self.ctx), AlertSink(self.ctx)]
         self._phases = (infra, front)
         self.components: dict[str, Component] = {c.name: c for c in (*infra, *front)}
 

@@ -38,6 +38,12 @@ SECRET_KEYS = (
     "THQH_MINIO_SECRET_KEY",
     "CTEA_PG_PASSWORD",
     "CTEA_PG_RO_PASSWORD",
+    # the lab's alert receivers (lab/alertsink.py) and lab.yml's alerts channels
+    "LAB_FEISHU_TOKEN",
+    "LAB_FEISHU_SECRET",
+    "LAB_DINGTALK_TOKEN",
+    "LAB_DINGTALK_SECRET",
+    "LAB_WECOM_KEY",
 )
 
 
