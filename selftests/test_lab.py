@@ -26,6 +26,7 @@ ALL_COMPONENTS = {
     "sshd",
     "s3",
     "console",
+    "alerts",
     *(app.component for app in JAVA_APPS),
 }
 
@@ -207,6 +208,11 @@ def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
         "THQH_MINIO_SECRET_KEY",
         "CTEA_PG_PASSWORD",
         "CTEA_PG_RO_PASSWORD",
+        "LAB_FEISHU_TOKEN",
+        "LAB_FEISHU_SECRET",
+        "LAB_DINGTALK_TOKEN",
+        "LAB_DINGTALK_SECRET",
+        "LAB_WECOM_KEY",
     }
     for command in ("up", "status"):
         result = subprocess.run(
