@@ -77,6 +77,8 @@ def _act_on_row(item: ActOn) -> str:
     link = f'<a href="#{escape(quote(item.row_id, safe="/:[]@"))}">{escape(label)}</a>'
     cells = {k: escape(v) for k, v in {**f, "verdict": item.verdict}.items()}
     cells["step"] = link
+    if f.get("history"):  # "failing since 2026-11-20 (3 runs)", "new", "flapping"
+        cells["verdict"] += f'<div class="history">{escape(f["history"])}</div>'
     tds = "".join(f'<td class="col-{k}">{cells.get(k, "")}</td>' for k, _ in ACT_ON_COLUMNS)
     return f'<tr class="v-{item.verdict}">{tds}</tr>'
 
