@@ -90,7 +90,7 @@ def test_report_fits_a_laptop_screen_failures_first(
     assert page["scrollWidth"] <= width, "the page scrolls horizontally"
     assert max(page["cells"]) <= page["clientWidth"], "a cell ends beyond the window's right edge"
     # what to act on first: both failures, with the runbook's words, in view on opening
-    assert page["actOn"] == ["CRIT", "CRIT"]
+    assert page["actOn"] == ["CRITnew", "CRITnew"]  # the verdict, and its history: first seen
     assert page["remedyText"] == REMEDY
     remedy = page["remedy"]
     assert page["scrollY"] == 0
