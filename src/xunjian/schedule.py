@@ -4,7 +4,8 @@
 three of its tests are pending, so a worker never knows which machine comes after the one it
 runs, and cannot gather that machine's facts in the background (:mod:`xunjian.prefetch`). This
 subclass keeps :data:`UNITS` groups assigned to each worker: the one running and the ones its
-prefetch may gather. Everything else, grouping included, is xdist's. The cost: at the end of
+prefetch may gather, and never more than one machine beyond the least-loaded other worker (so a
+short queue is shared). Everything else, grouping included, is xdist's. The cost: at the end of
 a run, one worker may still hold up to UNITS - 1 machines while another has finished.
 """
 
@@ -27,8 +28,15 @@ class DeepLoadGroupScheduling(LoadGroupScheduling):
         if not self.workqueue:
             node.shutdown()
             return
-        assigned = self.assigned_work.get(node, {})
-        pending = sum(1 for unit in assigned.values() if not all(unit.values()))
-        while self.workqueue and pending < UNITS:
+        pending = self._units_pending(node)
+        # no more than one machine ahead of the least-loaded other worker: a short queue (the
+        # lab's 5 machines) is shared, not all taken by the first worker to ask
+        others = [self._units_pending(n) for n in self.assigned_work if n is not node]
+        fair = min(others, default=UNITS)
+        while self.workqueue and pending < UNITS and pending <= fair:
             self._assign_work_unit(node)
             pending += 1
+
+    def _units_pending(self, node: WorkerController) -> int:
+        assigned = self.assigned_work.get(node, {})
+        return sum(1 for unit in assigned.values() if not all(unit.values()))
