@@ -8,11 +8,15 @@ import pytest
 from cases import assert_result, make_case
 from stub_host import Refusing, install
 from test_eval_file import FILE
+from test_eval_flow import MINIMAL
 from test_eval_http import HTTP
 from test_eval_log import LOG
+from test_eval_mysql_backup import MYSQL_BACKUP
 from test_eval_port import PORT
 from test_eval_process import PROCESS
 from test_eval_s3 import S3
+from test_eval_s3_backup import S3_BACKUP
+from test_eval_s3_default_login import DEFAULT_LOGIN
 from test_eval_sql import DBS, NO_ROWS, sql_case
 
 from xunjian import checks, outcome
@@ -33,6 +37,10 @@ SPECS: dict[str, dict[str, Any]] = {
     "http": HTTP,
     "s3": S3,
     "file": FILE,
+    "flow": MINIMAL,
+    "mysql_backup": MYSQL_BACKUP,
+    "s3_backup": S3_BACKUP,
+    "s3_default_login": DEFAULT_LOGIN,
 }
 REASON = "ssh: connect to host 127.0.10.1 port 22: Connection refused"
 

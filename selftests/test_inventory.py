@@ -7,6 +7,7 @@ import json
 import re
 import textwrap
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -15,9 +16,11 @@ from pydantic import TypeAdapter
 
 from xunjian import checks
 from xunjian.checks.file import FileCheck
+from xunjian.checks.flowspec import FlowCheck
 from xunjian.checks.http import HttpCheck
 from xunjian.checks.sql import SqlExpect
 from xunjian.inventory.__main__ import schema_text
+from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
 from xunjian.inventory.load import load
 from xunjian.inventory.preflight import check_secrets, check_ssh_configs, secret_refs
@@ -415,16 +418,7 @@ def test_check_secrets_teaches_the_redaction_every_value(tmp_path: Path) -> None
 
 
 def test_schema_knows_where_secrets_live() -> None:
-    # the alerts channels: a bot's token, secret or key, the mail login
-    assert SECRET_KEYS == {
-        "password",
-        "secret_key",
-        "secret_headers",
-        "token",
-        "secret",
-        "key",
-        "user",
-    }
+    assert {"password", "secret_key", "secret_headers", "username"} <= SECRET_KEYS  # flow: username
 
 
 # a quote, a backslash, a non-ASCII letter, and the other quote: each escaped somewhere
@@ -530,9 +524,13 @@ def test_schema_kinds_are_the_check_modules() -> None:
     assert KINDS == tuple(checks.kinds())  # the registry's order, port first
 
 
-def _addresses(path: Path) -> set[str]:
+def _addresses(path: Path, runner: bool = True) -> set[str]:
+    """Every address the inventory's checks reach; ``runner=False`` leaves out the runner's own
+    host (``local://``: the backups' directory on the machine running xunjian)."""
     found = set()
     for case in load(path):
+        if not runner and case.connection.startswith("local://"):
+            continue
         found.add(case.host.address)
         found.update(re.findall(r"\d+\.\d+\.\d+\.\d+", case.connection))
         found.update(db.host for db in case.host.databases.values() if db.host)
@@ -554,28 +552,54 @@ def test_production_inventory_is_not_loopback() -> None:
     """The twin: the check above does tell production addresses apart."""
     assert not any(
         ipaddress.ip_address(a).is_loopback
-        for a in _addresses(ROOT / "inventory" / "thqh.yml")
+        for a in _addresses(ROOT / "inventory" / "thqh.yml", runner=False)
         if re.fullmatch(r"[\d.]+", a)
     )
 
 
 # What the lab forces to differ, per check: addresses, plain HTTP with a Host header on 27878,
-# seaweedfs's health URL, no systemd, and the stand-ins' process names.
+# seaweedfs's health URL, no systemd, and the stand-ins' process names; a flow's API address.
 LAB_DIFFERENCES = {"url", "headers", "endpoint", "console", "health_path", "unit", "process"}
+LAB_DIFFERENCES.add("base_url")
+# the backups: where they live on the runner, how many are kept, how long a run may take, and
+# rclone's name for the S3 server (MinIO in production, seaweedfs in the lab)
+LAB_DIFFERENCES |= {"backup_dir", "keep", "time_limit", "provider"}
+
+
+def _mirrored(spec: dict[str, Any]) -> dict[str, Any]:
+    """A check as the mirror compares it: a flow's proofs are the lab's own (the production
+    tables the downloads fill are not known), every call and expectation is the same."""
+    if spec.get("kind") == "flow":
+        spec["steps"] = [{k: v for k, v in s.items() if k != "proof"} for s in spec["steps"]]
+    return spec
+
+
+def _proof_databases(cases: list[CheckCase]) -> set[str]:
+    return {
+        s.proof.db for c in cases if isinstance(c.spec, FlowCheck) for s in c.spec.steps if s.proof
+    }
 
 
 def test_lab_mirrors_production_check_for_check() -> None:
     prod = {c.id: c for c in load(ROOT / "inventory" / "thqh.yml")}
     lab = {c.id: c for c in load(ROOT / "inventory" / "lab.yml")}
     assert prod.keys() == lab.keys()
+    proofs = _proof_databases(list(lab.values()))
     for cid, case in prod.items():
         assert lab[cid].step == case.step, cid
-        mine, theirs = lab[cid].spec.model_dump(), case.spec.model_dump()
+        mine, theirs = _mirrored(lab[cid].spec.model_dump()), _mirrored(case.spec.model_dump())
         differ = {k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k)}
+        if case.step_id == "B3":  # the freshness of the backups: in the backup directory
+            assert str(mine["path"]).startswith("/run/xunjian-lab/backups/"), cid
+            differ -= {"path"}
         assert differ <= LAB_DIFFERENCES, (cid, {k: (mine.get(k), theirs.get(k)) for k in differ})
         if "process" in differ:  # a stand-in is named beside the production process, never instead
             assert set(theirs["process"]) <= set(mine["process"]), cid
-        assert lab[cid].host.databases == case.host.databases, cid
+        extra = lab[cid].host.databases.keys() - case.host.databases.keys()
+        assert extra <= proofs, (cid, extra)  # the lab declares its proofs' database only
+        assert {k: v for k, v in lab[cid].host.databases.items() if k not in extra} == (
+            case.host.databases
+        ), cid
 
 
 def test_schema_json_is_current() -> None:

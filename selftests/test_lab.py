@@ -213,6 +213,8 @@ def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
         "LAB_DINGTALK_TOKEN",
         "LAB_DINGTALK_SECRET",
         "LAB_WECOM_KEY",
+        "THQH_API_USERNAME",
+        "THQH_API_PASSWORD",
     }
     for command in ("up", "status"):
         result = subprocess.run(

@@ -27,7 +27,19 @@ FUNCTIONS = ("expected", "budget", "facts", "observe", "evaluate", "targets")
 
 def test_the_kinds_in_runbook_order() -> None:
     """The order of the test functions, and so of every report: the runbook's."""
-    assert list(KINDS) == ["port", "process", "sql", "log", "file", "http", "s3"]
+    assert list(KINDS) == [
+        "port",
+        "process",
+        "sql",
+        "log",
+        "file",
+        "http",
+        "s3",
+        "s3_default_login",
+        "flow",
+        "mysql_backup",
+        "s3_backup",
+    ]
 
 
 def test_every_module_with_a_spec_is_registered_and_nothing_else() -> None:

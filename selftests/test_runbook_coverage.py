@@ -1,13 +1,18 @@
-"""inventory/thqh.yml against runbook 000 part 1 itself, not against a list made from the code:
-every row (with its 正常标准 and 异常处理 verbatim), every port and every jar has a check."""
+"""inventory/thqh.yml against runbook 000 itself, not against a list made from the code: part 1,
+every row (with its 正常标准 and 异常处理 verbatim), every port and every jar has a check; part 2
+(每周任务), every call of the table in order, with its method, URL, header, body and 预期结果."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from terminal_output import run_env
 
+from xunjian.checks.flowspec import FlowCheck
 from xunjian.checks.port import PortCheck
 from xunjian.checks.process import ProcessCheck
 from xunjian.inventory.case import CheckCase
@@ -95,3 +100,127 @@ def test_every_port_and_jar(number: str, cases: list[CheckCase]) -> None:
     assert ports(text), f"the parser found no ports in section {number}"
     assert {s.port for s in mine if isinstance(s, PortCheck)} == ports(text)
     assert {s.jar for s in mine if isinstance(s, ProcessCheck)} == jars(text)
+
+
+# -- part 2: 每周任务 ------------------------------------------------------------------------
+
+
+def part2() -> str:
+    return RUNBOOK.read_text(encoding="utf-8").split("## 第二部分", 1)[1].split("## 第三部分")[0]
+
+
+def calls(text: str) -> list[dict[str, str]]:
+    """The table's rows: 序号, 接口功能, Method, URL, Header, Body/Params, 预期结果."""
+    keys = ("step", "title", "method", "url", "header", "body", "expected")
+    found = []
+    for line in text.splitlines():
+        if re.match(r"^\| \*\*Step \d\*\* ", line):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            found.append(dict(zip(keys, cells, strict=True)))
+    return found
+
+
+def the_flow(cases: list[CheckCase]) -> tuple[CheckCase, FlowCheck]:
+    (case,) = [c for c in cases if c.system_id == "wecom" and isinstance(c.spec, FlowCheck)]
+    assert isinstance(case.spec, FlowCheck)
+    return case, case.spec
+
+
+def test_parsing_finds_part_2() -> None:
+    """The twin of the test below: the parser sees the five calls a reader sees."""
+    found = calls(part2())
+    assert [c["step"] for c in found] == [f"**Step {n}**" for n in range(1, 6)]
+    assert found[0]["url"] == "`/api/user/login`" and found[4]["expected"] == "`code=0`"
+    assert "`http://172.17.10.202:8081`" in part2()
+
+
+def test_part_2_every_call_in_order(cases: list[CheckCase]) -> None:
+    case, flow = the_flow(cases)
+    text = part2()
+    heading = re.search(r"^### 🟣 (.+)$", text, flags=re.M)
+    base = re.search(r"API 基础地址：\*\* `([^`]+)`", text)
+    assert heading and base
+    assert (case.step.title, case.step.cadence) == (heading[1], "weekly")
+    assert flow.base_url == base[1]
+    rows = calls(text)
+    assert len(flow.steps) == len(rows)
+    login = flow.steps[0]
+    for step, row in zip(flow.steps, rows, strict=True):
+        assert step.title == row["title"].strip("*")
+        assert step.normal == row["expected"]  # 预期结果, verbatim
+        assert step.method == row["method"]
+        assert step.path == row["url"].strip("`")
+        if "code=0" in row["expected"]:
+            assert [(j.path, j.equals) for j in step.expect.json_expect] == [("$.code", 0)]
+        if "Bearer [Step1的token]" in row["header"]:
+            (token,) = [n for n, path in login.capture.items() if "access_token" in path]
+            assert step.secret_headers == {"Authorization": f"Bearer {{{{ steps.login.{token} }}}}"}
+        else:
+            assert row["header"] == "无" and not step.secret_headers and not step.headers
+        if "`username` & `password`" in row["body"]:
+            assert step.body == {
+                "username": "{{ credentials.username }}",
+                "password": "{{ credentials.password }}",
+            }
+        if "复制 `access_token`" in row["expected"]:
+            assert any("access_token" in path for path in step.capture.values())
+
+
+def test_part_2_is_collected_from_the_production_inventory_never_run() -> None:
+    """`pytest -m weekly` on thqh.yml lists the flow (collect only: 172.17.10.202 is never
+    called from here), and nothing of part 1."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-m", "weekly", "--inventory", "inventory/thqh.yml",
+         "--collect-only", "-q", "-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider"],
+        cwd=ROOT, env=run_env(), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    ids = [line for line in out.stdout.splitlines() if "::" in line]
+    assert ids == ["tests/weekly/test_weekly.py::test_flow[wecom-prod-W1-backfill]"]
+
+
+# -- part 3: 每两周任务 ----------------------------------------------------------------------
+
+# Every backup step of part 3 and the check kind that does it; the one step deliberately not
+# automated is the restore into production (drills restore into throwaway servers instead).
+PART3_STEPS = {
+    "转储 SQL 文件": "mysql_backup",  # Navicat's dump of thqh_enterprise_wechat
+    "不要只存在服务器上": "mysql_backup",  # the dump lands on the runner, not the server
+    "mc alias set myminio-backup": "s3_default_login",  # minioadmin minioadmin must not log in
+    "mc ls myminio-backup": "s3_backup",  # the bucket is listed by the mirror
+    "mc myminio-backup/thqh-enterprise-wechat": "s3_backup",  # the mirror
+    "ls -l [备份转存目录]": "s3_backup",  # objects and bytes in the result's details
+    "mc diff myminio-backup": "s3_backup",  # a diff by name, size and content hash: empty
+}
+NOT_AUTOMATED = {
+    "mc mirror [备份转存目录] myminio-backup": "the restore into production: drills restore "
+    "into throwaway servers on the runner and diff again, never into production",
+}
+
+
+def part3() -> str:
+    return RUNBOOK.read_text(encoding="utf-8").split("## 第三部分", 1)[1]
+
+
+def test_every_part_3_step_is_checked_or_listed_as_not_automated(
+    cases: list[CheckCase],
+) -> None:
+    text = part3()
+    for words in (*PART3_STEPS, *NOT_AUTOMATED):
+        assert words in text, f"the runbook no longer says {words!r}: update this table"
+    commands = [ln for ln in text.splitlines() if ln.startswith("mc ")]
+    assert commands, "the parser found no mc command in part 3"
+    for command in commands:  # a new mc line in the runbook must be mapped here
+        assert any(command.startswith(w) or w in command for w in (*PART3_STEPS, *NOT_AUTOMATED)), (
+            command
+        )
+    kinds = {c.kind for c in cases if c.system_id == "wecom"}
+    assert set(PART3_STEPS.values()) <= kinds
+    biweekly = {c.kind for c in cases if c.cadence == "biweekly"}
+    assert biweekly == {"mysql_backup", "s3_backup"}
+    (dump,) = [c for c in cases if c.kind == "mysql_backup"]
+    assert dump.spec.db == "ewc" and dump.host.databases["ewc"].database == "thqh_enterprise_wechat"
+    (mirror,) = [c for c in cases if c.kind == "s3_backup"]
+    assert mirror.spec.bucket == "thqh-enterprise-wechat"
+    fresh = [c for c in cases if c.step_id == "B3"]
+    assert {c.cadence for c in fresh} == {"daily"} and len(fresh) == 2  # newest dump and mirror

@@ -1,5 +1,6 @@
 """file: a file exists on the host, with a plausible size, and is fresh (backups, artifacts,
-configuration snapshots). One ``stat`` in the host's batch."""
+configuration snapshots). One ``stat`` in the host's batch; with ``newest``, the newest file
+of a directory whose name matches a glob (the latest of a series of dated backups)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from xunjian.inventory.fields import Age, Ident
 from xunjian.inventory.model import CheckBase
 from xunjian.observe.facts import Fact, FileStat, Stat
 from xunjian.observe.host import probe_for
+from xunjian.observe.newest import Newest, NewestStat
 from xunjian.result import Result, Verdict
 from xunjian.threshold import Threshold
 
@@ -28,11 +30,19 @@ class FileCheck(CheckBase):
     type: Literal["file", "directory"] = "file"
     size: Threshold | None = Field(None, description='e.g. {crit: "< 1 KiB", warn: "< 1 MiB"}')
     max_age: Age | None = None
+    newest: str | None = Field(
+        None,
+        pattern=r"^[^/]+$",
+        description="path is a directory: judge its newest file whose name matches this glob, "
+        "e.g. thqh_enterprise_wechat-*.sql.gz",
+    )
 
     @model_validator(mode="after")
     def _size_unit(self) -> FileCheck:
         if self.size is not None and self.size.family != "size":
             raise ValueError("size needs a size unit (B, KiB, MiB, GiB, KB, MB, GB), e.g. < 1 KiB")
+        if self.newest is not None and self.type != "file":
+            raise ValueError(f"newest picks a file (type: file), not a {self.type}")
         return self
 
 
@@ -46,6 +56,8 @@ def _spec(case: CheckCase) -> FileCheck:
 def expected(case: CheckCase) -> str:
     spec = _spec(case)
     parts = [f"{spec.path} is a {TYPES[spec.type]}"]
+    if spec.newest:
+        parts = [f"the newest {spec.newest} in {spec.path} is a {TYPES[spec.type]}"]
     if spec.size:
         parts.append(f"size {threshold.describe(spec.size)}")
     if spec.max_age:
@@ -57,8 +69,12 @@ def budget(case: CheckCase) -> float:
     return probe_for(case).limit
 
 
+def _fact(spec: FileCheck) -> Fact[FileStat | None]:
+    return Newest(spec.path, spec.newest) if spec.newest else Stat(spec.path)
+
+
 def facts(case: CheckCase) -> list[Fact[Any]]:
-    return [Stat(_spec(case).path)]
+    return [_fact(_spec(case))]
 
 
 def targets(case: CheckCase) -> set[str]:
@@ -66,15 +82,19 @@ def targets(case: CheckCase) -> set[str]:
 
 
 def observe(case: CheckCase) -> FileStat | None:
-    return probe_for(case).get(Stat(_spec(case).path))
+    return probe_for(case).get(_fact(_spec(case)))
 
 
 def evaluate(case: CheckCase, stat: FileStat | None) -> Result:
     spec = _spec(case)
     exp = expected(case)
+    if stat is None and spec.newest:
+        return Result.crit(exp, f"no file matching {spec.newest} in {spec.path}", "no file matches")
     if stat is None:
         return Result.crit(exp, f"{spec.path} does not exist", "the file is missing")
     actual = f"{stat.kind}, {threshold.fmt(stat.size, 'B')}, modified {stat.age} s ago"
+    if isinstance(stat, NewestStat):
+        actual = f"{stat.name}: {actual} (newest of {stat.matches})"
     if stat.kind.replace("regular empty file", "regular file") != TYPES[spec.type]:
         return Result.crit(exp, actual, f"{spec.path} is a {stat.kind}")
     bands = []

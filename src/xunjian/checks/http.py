@@ -8,14 +8,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
-from jsonpath_ng import parse as jsonpath
 from pydantic import Field, model_validator
 
 from xunjian import threshold
+from xunjian.checks import jsonexpect
+from xunjian.checks.jsonexpect import JsonExpect
 from xunjian.checks.spec import spec_of
 from xunjian.inventory.case import CheckCase
-from xunjian.inventory.fields import Headers, Ident, JsonPath, NonEmpty, SecretRef, Url
-from xunjian.inventory.model import CheckBase, Model
+from xunjian.inventory.fields import Headers, Ident, NonEmpty, SecretRef, Url
+from xunjian.inventory.model import CheckBase
 from xunjian.inventory.secrets import SECRETS
 from xunjian.observe import endpoints, web
 from xunjian.observe.curl import HostRequest
@@ -25,19 +26,6 @@ from xunjian.result import ObservationError, Result, Verdict
 from xunjian.threshold import Threshold
 
 ORDER = 50
-
-
-class JsonExpect(Model):
-    path: JsonPath
-    equals: str | float | bool | None = None
-    exists: bool = True
-    value: Threshold | None = Field(None, description="a number at the path, judged by limits")
-
-    @model_validator(mode="after")
-    def _can_fail(self) -> JsonExpect:
-        if not self.exists and self.equals is None:
-            raise ValueError("exists: false needs equals: alone it checks nothing")
-        return self
 
 
 class HttpCheck(CheckBase):
@@ -100,11 +88,7 @@ def expected(case: CheckCase) -> str:
     spec = _spec(case)
     parts = [f"{spec.method} {spec.url} -> {spec.status_line or '/'.join(map(str, spec.status))}"]
     parts += [f"body contains {s!r}" for s in spec.body_contains]
-    parts += [
-        f"{j.path} == {j.equals!r}" if j.equals is not None else f"{j.path} exists"
-        for j in spec.json_expect
-    ]
-    parts += [f"{j.path} {threshold.describe(j.value)}" for j in spec.json_expect if j.value]
+    parts += jsonexpect.describe(spec.json_expect)
     if spec.latency:
         parts.append(f"latency {threshold.describe(spec.latency)}")
     return "; ".join(parts)
@@ -204,13 +188,6 @@ def _root(e: BaseException) -> str:
     return str(e).split(": ", 1)[-1][:200]
 
 
-def _same(found: Any, want: str | float | bool) -> bool:
-    """JSON equality without Python's True == 1."""
-    if isinstance(found, bool) or isinstance(want, bool):
-        return isinstance(found, bool) and isinstance(want, bool) and found is want
-    return bool(found == want)
-
-
 def _json_problems(spec: HttpCheck, body: str) -> list[str]:
     if not spec.json_expect:
         return []
@@ -218,24 +195,7 @@ def _json_problems(spec: HttpCheck, body: str) -> list[str]:
         doc: Any = json.loads(body)
     except ValueError:
         return ["the body is not JSON"]
-    problems = []
-    for j in spec.json_expect:
-        found = [m.value for m in jsonpath(j.path).find(doc)]
-        if not found:
-            if j.exists:
-                problems.append(f"{j.path} is missing")
-        elif j.equals is not None and not _same(found[0], j.equals):
-            problems.append(f"{j.path} is {found[0]!r}, not {j.equals!r}")
-        elif j.value is not None:
-            problems += _json_number(j.path, j.value, found[0])
-    return problems
-
-
-def _json_number(path: str, limits: Threshold, found: Any) -> list[str]:
-    if isinstance(found, bool) or not isinstance(found, int | float):
-        return [f"{path} is {found!r}, not a number"]
-    band = threshold.judge(limits, found, limits.value_unit)
-    return [] if band.verdict is Verdict.OK else [f"{path} {band.message}"]
+    return jsonexpect.problems(spec.json_expect, doc)
 
 
 def evaluate(case: CheckCase, obs: HttpObservation) -> Result:

@@ -2,9 +2,11 @@
 
 A kind is one module: its pydantic spec (``SPEC``, a :class:`CheckBase` with ``kind:
 Literal[...]``), the host facts it needs, ``observe``, a pure ``evaluate``, ``expected``,
-``budget`` and the network ``targets`` it contacts from the runner. The inventory schema, the
-test functions, the loopback guard and the loader all read this registry; nothing else lists
-kinds by hand. ``selftests/test_registry.py`` checks every registered module's contract.
+``budget`` and the network ``targets`` it contacts from the runner; optionally ``report(case,
+observation)``, which the runner calls in the test's thread after ``evaluate`` (the flow kind
+shows its calls as Allure steps there). The inventory schema, the test functions, the loopback
+guard and the loader all read this registry; nothing else lists kinds by hand.
+``selftests/test_registry.py`` checks every registered module's contract.
 """
 
 from __future__ import annotations

@@ -100,4 +100,8 @@ def run(case: CheckCase) -> Result:
         observation = deadline.call_within(limit, lambda: kind.observe(case))
     except ObservationError as e:
         return Result.unknown(kind.expected(case), str(e))
-    return kind.evaluate(case, observation)
+    result = kind.evaluate(case, observation)
+    shown = getattr(kind, "report", None)  # optional: a kind that shows its own steps
+    if shown is not None:
+        shown(case, observation)  # in the test's thread, where Allure files its steps
+    return result

@@ -54,9 +54,30 @@ SecretRef = Annotated[
 ]
 
 
+def _text_or_ref(value: str) -> str:
+    if "${" in value and not ENV_REF.match(value):
+        raise secret_error("must be a plain value or one ${ENV_VAR} reference, not a mix")
+    if not value.strip() or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise secret_error("must be a non-empty value without control characters")
+    return value
+
+
+_TEXT_OR_REF = AfterValidator(_text_or_ref)
+TextOrSecret = Annotated[
+    str,
+    _TEXT_OR_REF,
+    Field(
+        description="a plain value (a user name), or an ${ENV_VAR} reference resolved at run time"
+    ),
+]
+
+
 def holds_secret(field: FieldInfo) -> bool:
-    """Whether a model field is a :data:`SecretRef` or a mapping of them."""
-    return _SECRET_REF in field.metadata or SecretRef in get_args(field.annotation)
+    """Whether a model field is a :data:`SecretRef` (or :data:`TextOrSecret`) or a mapping of
+    them."""
+    if _SECRET_REF in field.metadata or _TEXT_OR_REF in field.metadata:
+        return True
+    return any(t in get_args(field.annotation) for t in (SecretRef, TextOrSecret))
 
 
 _CREDENTIAL_NAME = re.compile(r"auth|token|key|secret|cookie|password|session", re.IGNORECASE)

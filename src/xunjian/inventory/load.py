@@ -135,6 +135,7 @@ def cases(inv: Inventory, path: Path) -> list[CheckCase]:
                                 f"systems.{sys_id}.hosts.{host_id}.databases"
                             )
                     problems += sqlsafety.problems(where, check, host.databases)
+                    problems += [f"{where}.{p}" for p in check.database_problems(host.databases)]
                 if (named := names.get(id(check))) is None:
                     named = names[id(check)] = (check.step, check.default_name())
                 out.append(

@@ -7,6 +7,7 @@ Check kinds define their own spec models (``class PortCheck(CheckBase)``) in the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
@@ -54,6 +55,11 @@ class CheckBase(Model):
 
     def databases(self) -> list[str]:
         """The host's databases (keys of ``databases``) this check queries."""
+        return []
+
+    def database_problems(self, databases: Mapping[str, AnyDatabase]) -> list[str]:
+        """``KEY: reason`` for each declared database this check cannot use (an engine it
+        cannot read the way it needs); checked at load."""
         return []
 
 

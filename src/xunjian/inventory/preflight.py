@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
-from xunjian.inventory.fields import holds_secret
+from xunjian.inventory.fields import ENV_REF, holds_secret
 from xunjian.inventory.secrets import MissingSecret, Secrets
 from xunjian.inventory.urls import query_refs
 
@@ -38,7 +38,7 @@ def _refs(value: object, where: str) -> Iterator[tuple[str, str]]:
                 yield from _refs(child, key)
             elif isinstance(child, dict):
                 yield from ((f"{key}.{k}", v) for k, v in child.items())
-            elif child is not None:
+            elif isinstance(child, str) and ENV_REF.match(child):  # TextOrSecret: maybe plain
                 yield key, child
     elif isinstance(value, dict):
         for k, v in value.items():

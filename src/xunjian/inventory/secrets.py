@@ -42,6 +42,15 @@ def forms(value: str) -> set[str]:
     return {s for s in spelled if len(s) >= _MIN_LENGTH}
 
 
+def unusable(value: str) -> str | None:
+    """Why ``value`` cannot be kept out of reports (too short, a control character), or None."""
+    if len(value) < _MIN_LENGTH:
+        return f"is too short to be kept out of reports (at least {_MIN_LENGTH} characters)"
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "holds a control character (a stray newline?)"
+    return None
+
+
 class Secrets:
     """Resolves references and remembers every resolved value so that it can be redacted."""
 
@@ -62,17 +71,18 @@ class Secrets:
         value = self._environ.get(var)
         if not value:
             raise MissingSecret(f"environment variable {var} is not set")
-        if len(value) < _MIN_LENGTH:
-            raise MissingSecret(
-                f"environment variable {var} is too short to be kept out of reports "
-                f"(at least {_MIN_LENGTH} characters)"
-            )
-        if any(ord(c) < 32 or ord(c) == 127 for c in value):
-            raise MissingSecret(
-                f"environment variable {var} holds a control character (a stray newline?)"
-            )
+        if problem := unusable(value):
+            raise MissingSecret(f"environment variable {var} {problem}")
         self._seen |= forms(value)
         return value
+
+    def remember(self, value: str, what: str) -> None:
+        """Treat ``value``, learnt at run time (a token from an answer, a password read from a
+        table), as a secret of this process from now on; :class:`MissingSecret` names ``what``
+        (never the value) when it cannot be kept out of reports."""
+        if problem := unusable(value):
+            raise MissingSecret(f"{what} {problem}")
+        self._seen |= forms(value)
 
     def expand(self, text: str) -> str:
         """``text`` (a URL) with each ``${VAR}`` replaced by its resolved value."""

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from xunjian.lab import envfile, process, seed
+from xunjian.lab import bulk, bulk_objects, envfile, process, seed
 from xunjian.lab.alertsink import AlertSink
 from xunjian.lab.component import Component, ComponentStatus, Context, LabError
 from xunjian.lab.console import Console
@@ -174,17 +174,23 @@ class Lab:
         secrets = self.ctx.secrets
         for comp in self._seeded:
             marker = self.paths.run / f"seeded-{comp.name}"
-            pid = str(comp.pid())
-            if force or not marker.exists() or marker.read_text() != pid:
+            # MariaDB's baseline is files/seed.sql: a newer one is seeded into a running lab
+            stamp = f"{comp.pid()} {seed.sql_digest()}" if comp is self.mariadb else str(comp.pid())
+            if force or not marker.exists() or marker.read_text() != stamp:
                 if comp is self.mariadb:
-                    seed.seed_database(self.mariadb, self.paths, secrets["THQH_MYSQL_PASSWORD"])
+                    api = (secrets["THQH_API_USERNAME"], secrets["THQH_API_PASSWORD"])
+                    seed.seed_database(
+                        self.mariadb, self.paths, secrets["THQH_MYSQL_PASSWORD"], api
+                    )
+                    bulk.seed_tables(self.mariadb)  # runbook 000 part 3: backup drills
                 elif comp is self.s3:
                     seed.seed_s3(secrets["THQH_MINIO_SECRET_KEY"])
+                    bulk_objects.seed_objects(secrets["THQH_MINIO_SECRET_KEY"])
                 else:
                     seed.seed_postgres(
                         self.postgres, secrets["CTEA_PG_PASSWORD"], secrets["CTEA_PG_RO_PASSWORD"]
                     )
-                marker.write_text(pid)
+                marker.write_text(stamp)
         if force or not self.paths.rsync_log.exists():
             seed.seed_files(self.paths)
         if force or not self.paths.creditpilot_db.exists():

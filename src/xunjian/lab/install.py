@@ -31,6 +31,8 @@ APT: dict[str, str] = {  # executable -> Debian package
     "setpriv": "util-linux",  # runs the PostgreSQL server as its own user
     "useradd": "passwd",
     "sqlite3": "sqlite3",  # the CreditPilot host's database file, read on the host
+    "rclone": "rclone",  # runbook 000 part 3: mirrors and diffs the MinIO bucket (actions/)
+    "mariadb-dump": "mariadb-client",  # runbook 000 part 3: dumps the wecom database
 }
 PIP: dict[str, str] = {  # importable module -> PyPI distribution
     "pymysql": "pymysql",

@@ -1,4 +1,5 @@
-"""Java stand-ins: LabService.java compiled once into a jar, copied to each runbook jar path."""
+"""Java stand-ins: LabService.java (and WecomApi.java) compiled once into a jar, copied to each
+runbook jar path."""
 
 from __future__ import annotations
 
@@ -29,11 +30,12 @@ JVM_FLAGS = [
 
 
 def build_jar(paths: LabPaths) -> Path:
-    """Compile LabService.java into ``<labdir>/build/LabService.jar`` unless it is up to date."""
-    source = FILES / "LabService.java"
+    """Compile LabService.java and its helpers (every ``files/*.java``) into
+    ``<labdir>/build/LabService.jar`` unless it is up to date."""
+    sources = sorted(FILES.glob("*.java"))
     build = paths.root / "build"
     jar = build / "LabService.jar"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = hashlib.sha256(b"".join(s.name.encode() + s.read_bytes() for s in sources)).hexdigest()
     stamp = build / "LabService.sha256"
     if jar.exists() and stamp.exists() and stamp.read_text().strip() == digest:
         return jar
@@ -41,7 +43,8 @@ def build_jar(paths: LabPaths) -> Path:
     shutil.rmtree(classes, ignore_errors=True)
     classes.mkdir(parents=True)
     process.run(
-        ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(classes), str(source)], timeout=180
+        ["javac", "-nowarn", "-encoding", "UTF-8", "-d", str(classes), *map(str, sources)],
+        timeout=180,
     )
     manifest = build / "MANIFEST.MF"
     manifest.write_text(f"Main-Class: LabService\nClass-Path: {JDBC_JAR}\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,55 @@ import pymysql
 from xunjian.lab import process
 from xunjian.lab.component import Component
 from xunjian.lab.topology import MYSQL_ADDRS
+
+
+def install_argv(datadir: Path) -> list[str]:
+    """A fresh data directory whose root logs in through the unix socket only."""
+    return [
+        "mariadb-install-db",
+        "--no-defaults",
+        "--user=root",
+        f"--datadir={datadir}",
+        "--auth-root-authentication-method=socket",
+        "--skip-test-db",
+    ]
+
+
+@dataclass(frozen=True)
+class ServerFiles:
+    """Where one mariadbd keeps its data, socket, pid file, temporary files and error log."""
+
+    datadir: Path
+    socket: Path
+    pidfile: Path
+    tmpdir: Path
+    error_log: Path
+
+
+def server_argv(files: ServerFiles, binds: Sequence[str], port: int) -> list[str]:
+    """A small, private mariadbd: no binary log, no performance schema, little memory. The lab
+    runs one; restore drills (:mod:`xunjian.actions.scratch_mariadb`) start throwaway ones."""
+    return [
+        "mariadbd",
+        "--no-defaults",
+        "--user=root",
+        f"--datadir={files.datadir}",
+        f"--socket={files.socket}",
+        f"--pid-file={files.pidfile}",
+        f"--tmpdir={files.tmpdir}",
+        f"--log-error={files.error_log}",
+        f"--bind-address={','.join(binds)}",
+        f"--port={port}",
+        "--skip-name-resolve",
+        "--skip-log-bin",
+        "--performance-schema=OFF",
+        "--innodb-buffer-pool-size=32M",
+        "--innodb-log-file-size=16M",
+        "--key-buffer-size=1M",
+        "--max-connections=200",
+        "--character-set-server=utf8mb4",
+        "--collation-server=utf8mb4_general_ci",
+    ]
 
 
 class MariaDB(Component):
@@ -32,42 +83,19 @@ class MariaDB(Component):
         if (self.datadir / "mysql").is_dir():
             return
         self.datadir.mkdir(parents=True, exist_ok=True)
-        process.run(
-            [
-                "mariadb-install-db",
-                "--no-defaults",
-                "--user=root",
-                f"--datadir={self.datadir}",
-                "--auth-root-authentication-method=socket",
-                "--skip-test-db",
-            ],
-            timeout=180,
-        )
+        process.run(install_argv(self.datadir), timeout=180)
 
     def argv(self) -> list[str]:
         tmp = self.paths.root / "tmp"
         tmp.mkdir(exist_ok=True)
-        return [
-            "mariadbd",
-            "--no-defaults",
-            "--user=root",
-            f"--datadir={self.datadir}",
-            f"--socket={self.socket}",
-            f"--pid-file={self.paths.run / 'mariadbd.pid'}",
-            f"--tmpdir={tmp}",
-            f"--log-error={self.paths.log / 'mariadbd.err'}",
-            f"--bind-address={','.join(MYSQL_ADDRS)}",
-            "--port=3306",
-            "--skip-name-resolve",
-            "--skip-log-bin",
-            "--performance-schema=OFF",
-            "--innodb-buffer-pool-size=32M",
-            "--innodb-log-file-size=16M",
-            "--key-buffer-size=1M",
-            "--max-connections=200",
-            "--character-set-server=utf8mb4",
-            "--collation-server=utf8mb4_general_ci",
-        ]
+        files = ServerFiles(
+            self.datadir,
+            self.socket,
+            self.paths.run / "mariadbd.pid",
+            tmp,
+            self.paths.log / "mariadbd.err",
+        )
+        return server_argv(files, MYSQL_ADDRS, 3306)
 
     def healthy(self) -> bool:
         self.query("SELECT 1", database=None)

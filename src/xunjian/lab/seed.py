@@ -6,6 +6,7 @@ Seeding is idempotent and restores the baseline, so a fault injected by a test i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import sqlite3
@@ -39,12 +40,20 @@ def sql_statements(paths: LabPaths) -> list[str]:
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";")]
 
 
-def seed_database(db: MariaDB, paths: LabPaths, password: str) -> None:
+def sql_digest() -> str:
+    """Changes with files/seed.sql: a running lab seeded from an older one is seeded again."""
+    return hashlib.sha256((FILES / "seed.sql").read_bytes()).hexdigest()[:16]
+
+
+def seed_database(db: MariaDB, paths: LabPaths, password: str, api: tuple[str, str]) -> None:
+    """files/seed.sql, the root account for TCP logins (the lab's MariaDB password) and the
+    API's user of runbook 000 part 2 (``api``: THQH_API_USERNAME, THQH_API_PASSWORD)."""
     conn = db.connect(database=None)
     try:
         with conn.cursor() as cur:
             for statement in sql_statements(paths):
                 cur.execute(statement.rstrip(";"))
+            cur.execute("REPLACE INTO thqh_enterprise_wechat.sys_user VALUES (1, %s, %s)", api)
             # TCP logins from 127.0.10.x (the apps, the checks) use this account and the lab secret.
             cur.execute("CREATE USER IF NOT EXISTS 'root'@'127.%%' IDENTIFIED BY %s", (password,))
             cur.execute("ALTER USER 'root'@'127.%%' IDENTIFIED BY %s", (password,))

@@ -38,6 +38,8 @@ SECRET_KEYS = (
     "THQH_MINIO_SECRET_KEY",
     "CTEA_PG_PASSWORD",
     "CTEA_PG_RO_PASSWORD",
+    "THQH_API_USERNAME",  # runbook 000 part 2: the sys_user row the weekly flow logs in as
+    "THQH_API_PASSWORD",
     # the lab's alert receivers (lab/alertsink.py) and lab.yml's alerts channels
     "LAB_FEISHU_TOKEN",
     "LAB_FEISHU_SECRET",
@@ -119,6 +121,7 @@ JAVA_APPS: tuple[JavaApp, ...] = (
         "thqh_enterprise_wechat",
         WECOM,
         redis=WECOM,
+        feature="wecom-api",  # runbook 000 part 2: login and the four downloads
     ),
     JavaApp(
         "BDDSServer",

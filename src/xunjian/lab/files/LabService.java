@@ -1,6 +1,7 @@
 // xunjian lab stand-in for the runbook's Spring Boot jars: a tiny HTTP service whose health is
 // backed by the real lab MariaDB (JDBC) and Redis (raw PING). The DB password comes from the
-// environment variable named by --db-password-env, never from the command line.
+// environment variable named by --db-password-env, never from the command line. With
+// --feature wecom-api it also answers runbook 000 part 2's login and downloads (WecomApi.java).
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -22,9 +23,11 @@ import java.util.concurrent.Executors;
 
 public final class LabService {
     private final Map<String, String> opt;
+    private final WecomApi wecom;
 
     private LabService(Map<String, String> opt) {
         this.opt = opt;
+        this.wecom = "wecom-api".equals(opt.get("feature")) ? new WecomApi(this::connect) : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -34,7 +37,7 @@ public final class LabService {
         }
         if (!opt.containsKey("listen")) {
             System.err.println("usage: --listen ADDR:PORT[,ADDR:PORT] --name NAME [--db HOST:PORT/DB]"
-                    + " [--db-user U] [--db-password-env VAR] [--redis HOST:PORT] [--feature index-latest]");
+                    + " [--db-user U] [--db-password-env VAR] [--redis HOST:PORT] [--feature index-latest|wecom-api]");
             System.exit(2);
         }
         LabService service = new LabService(opt);
@@ -58,6 +61,8 @@ public final class LabService {
                 health(ex);
             } else if (path.equals("/api/index/latest") && "index-latest".equals(opt.get("feature"))) {
                 indexLatest(ex);
+            } else if (wecom != null && wecom.handles(path)) {
+                wecom.handle(ex, path);
             } else if (path.equals("/")) {
                 send(ex, 200, "{\"app\":" + quote(opt.getOrDefault("name", "")) + ",\"status\":\"running\"}");
             } else {
@@ -145,7 +150,7 @@ public final class LabService {
         send(ex, 200, "{\"code\":0,\"msg\":\"ok\",\"data\":[" + String.join(",", rows) + "]}");
     }
 
-    private static String quote(String s) {
+    static String quote(String s) {
         StringBuilder out = new StringBuilder("\"");
         for (char ch : s.toCharArray()) {
             if (ch == '"' || ch == '\\') out.append('\\').append(ch);
@@ -155,7 +160,7 @@ public final class LabService {
         return out.append('"').toString();
     }
 
-    private static void send(HttpExchange ex, int code, String json) throws IOException {
+    static void send(HttpExchange ex, int code, String json) throws IOException {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
         if ("HEAD".equals(ex.getRequestMethod())) {

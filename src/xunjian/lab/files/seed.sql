@@ -38,19 +38,67 @@ REPLACE INTO lithium.index_price VALUES
     (3, CURDATE(), '碳酸锂指数', 75200.00, 0.52),
     (4, CURDATE(), '电池级碳酸锂现货', 76100.00, 0.40);
 
+-- runbook 000 part 2 (每周任务): the API's users, tokens, the four downloads' tables and their
+-- "upstream" (the lab's stand-in for WeCom's cloud, which a download copies new rows from;
+-- files/WecomApi.java). Row 1 of sys_user is seed.py's: THQH_API_USERNAME / THQH_API_PASSWORD
+-- of lab.env. Row 2 holds a bcrypt hash, as production's rows may: it can never log in.
 CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.sys_user (
     id INT PRIMARY KEY, username VARCHAR(64) UNIQUE, password VARCHAR(128));
 REPLACE INTO thqh_enterprise_wechat.sys_user VALUES
-    (1, 'ewc_admin', 'lab-ewc-admin-pass'), (2, 'ewc_audit', 'lab-ewc-audit-pass');
+    (2, 'ewc_audit', '$$2a$$10$$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy');
+DELETE FROM thqh_enterprise_wechat.sys_user WHERE id > 2;
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.api_token (
+    token VARCHAR(128) PRIMARY KEY, username VARCHAR(64), expires_at DATETIME(3));
+DELETE FROM thqh_enterprise_wechat.api_token;
+-- faults of the API, read on every request (see WecomApi.java); none at baseline
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.lab_control (
+    name VARCHAR(64) PRIMARY KEY, value VARCHAR(255));
+DELETE FROM thqh_enterprise_wechat.lab_control;
+
 CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.wx_customer (
     id INT PRIMARY KEY, external_userid VARCHAR(64), name VARCHAR(64), updated_at DATETIME);
 REPLACE INTO thqh_enterprise_wechat.wx_customer VALUES
     (1, 'wmLAB0001', '客户甲', NOW() - INTERVAL 6 DAY), (2, 'wmLAB0002', '客户乙', NOW() - INTERVAL 2 DAY);
+DELETE FROM thqh_enterprise_wechat.wx_customer WHERE id > 2;
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.upstream_customer LIKE thqh_enterprise_wechat.wx_customer;
+REPLACE INTO thqh_enterprise_wechat.upstream_customer VALUES
+    (1, 'wmLAB0001', '客户甲', NOW() - INTERVAL 6 DAY), (2, 'wmLAB0002', '客户乙', NOW() - INTERVAL 2 DAY),
+    (3, 'wmLAB0003', '客户丙', NOW() - INTERVAL 1 DAY);
+DELETE FROM thqh_enterprise_wechat.upstream_customer WHERE id > 3;
+
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.wx_user (
+    id INT PRIMARY KEY, userid VARCHAR(64), name VARCHAR(64), updated_at DATETIME);
+REPLACE INTO thqh_enterprise_wechat.wx_user VALUES
+    (1, 'zhangsan', '张三', NOW() - INTERVAL 30 DAY), (2, 'lisi', '李四', NOW() - INTERVAL 9 DAY);
+DELETE FROM thqh_enterprise_wechat.wx_user WHERE id > 2;
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.upstream_user LIKE thqh_enterprise_wechat.wx_user;
+REPLACE INTO thqh_enterprise_wechat.upstream_user VALUES
+    (1, 'zhangsan', '张三', NOW() - INTERVAL 30 DAY), (2, 'lisi', '李四', NOW() - INTERVAL 9 DAY),
+    (3, 'wangwu', '王五', NOW() - INTERVAL 1 DAY);
+DELETE FROM thqh_enterprise_wechat.upstream_user WHERE id > 3;
+
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.wx_groupchat (
+    id INT PRIMARY KEY, chat_id VARCHAR(64), name VARCHAR(64), updated_at DATETIME);
+REPLACE INTO thqh_enterprise_wechat.wx_groupchat VALUES
+    (1, 'wrLAB0001', '开户咨询群', NOW() - INTERVAL 8 DAY);
+DELETE FROM thqh_enterprise_wechat.wx_groupchat WHERE id > 1;
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.upstream_groupchat LIKE thqh_enterprise_wechat.wx_groupchat;
+REPLACE INTO thqh_enterprise_wechat.upstream_groupchat VALUES
+    (1, 'wrLAB0001', '开户咨询群', NOW() - INTERVAL 8 DAY), (2, 'wrLAB0002', '理财服务群', NOW() - INTERVAL 1 DAY);
+DELETE FROM thqh_enterprise_wechat.upstream_groupchat WHERE id > 2;
+
 CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.wx_chat_record (
     id INT PRIMARY KEY, msgid VARCHAR(64), from_user VARCHAR(64), msgtime DATETIME, content TEXT);
 REPLACE INTO thqh_enterprise_wechat.wx_chat_record VALUES
     (1, 'lab-msg-0001', 'zhangsan', NOW() - INTERVAL 3 DAY, '您好，请问开户需要什么材料？'),
     (2, 'lab-msg-0002', 'lisi', NOW() - INTERVAL 1 DAY, '已收到，谢谢。');
+DELETE FROM thqh_enterprise_wechat.wx_chat_record WHERE id > 2;
+CREATE TABLE IF NOT EXISTS thqh_enterprise_wechat.upstream_chatdata LIKE thqh_enterprise_wechat.wx_chat_record;
+REPLACE INTO thqh_enterprise_wechat.upstream_chatdata VALUES
+    (1, 'lab-msg-0001', 'zhangsan', NOW() - INTERVAL 3 DAY, '您好，请问开户需要什么材料？'),
+    (2, 'lab-msg-0002', 'lisi', NOW() - INTERVAL 1 DAY, '已收到，谢谢。'),
+    (3, 'lab-msg-0003', 'wangwu', NOW() - INTERVAL 2 HOUR, '本周的对账单已发送。');
+DELETE FROM thqh_enterprise_wechat.upstream_chatdata WHERE id > 3;
 
 CREATE TABLE IF NOT EXISTS bdds.sys_role (id INT PRIMARY KEY, name VARCHAR(64));
 REPLACE INTO bdds.sys_role VALUES (1, 'admin'), (2, 'viewer');

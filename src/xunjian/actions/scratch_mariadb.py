@@ -1,0 +1,117 @@
+"""A throwaway MariaDB for restore drills: the lab's own recipe (:mod:`xunjian.lab.mariadb`),
+in a temporary directory, on 127.0.0.1 and a free port, root logging in by its socket only."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+import pymysql
+
+from xunjian.actions import ActionError, subproc
+from xunjian.actions.clock import Deadline
+from xunjian.actions.mysql_source import Connection, Server, server
+from xunjian.actions.scratch import LOOPBACK, free_ports, socket_dir, stop, wait_ready
+from xunjian.lab.mariadb import ServerFiles, install_argv, server_argv
+
+READY = 120.0  # seconds for a fresh server to answer
+
+
+class ScratchMariaDB:
+    """``with ScratchMariaDB(parent, deadline) as db:`` a server that is gone afterwards."""
+
+    def __init__(self, parent: Path, deadline: Deadline) -> None:
+        self.parent = parent
+        self.deadline = deadline
+        self.root = Path()
+        self.sockets = Path()
+        self._made: list[Path] = []  # removed on exit: only what this server made
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def socket(self) -> Path:
+        return self.sockets / "mariadb.sock"
+
+    def __enter__(self) -> ScratchMariaDB:
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix=".drill-mariadb-", dir=self.parent))
+            self._made.append(self.root)
+            self.sockets = socket_dir()
+            self._made.append(self.sockets)
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        data, log = self.root / "data", self.root / "mariadbd.err"
+        env = subproc.environment(self.root)
+        done = subproc.run(install_argv(data), env, self.deadline, "preparing a scratch MariaDB")
+        if done.returncode != 0:
+            raise ActionError(
+                f"mariadb-install-db exited {done.returncode}: {subproc.said(done.stderr)}"
+            )
+        (self.root / "tmp").mkdir()
+        self.port = free_ports(1)[0]
+        files = ServerFiles(data, self.socket, self.root / "mariadbd.pid", self.root / "tmp", log)
+        # the dump's events must not run on the copy before it is counted
+        extra = ["--max-allowed-packet=1G", "--event-scheduler=OFF"]
+        argv = [*server_argv(files, [LOOPBACK], self.port), *extra]
+        self._proc = subproc.start(
+            argv,
+            env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_ready(self._proc, self._answers, "the scratch MariaDB", log, self.deadline, READY)
+
+    def _answers(self) -> bool:
+        self.connect().close()
+        return True
+
+    def connect(self, read_timeout: float = 3600) -> Connection:
+        return pymysql.connect(
+            unix_socket=str(self.socket),
+            user="root",
+            charset="utf8mb4",
+            connect_timeout=5,
+            read_timeout=read_timeout,
+            autocommit=True,
+        )
+
+    def server(self) -> Server:
+        conn = self.connect()
+        try:
+            return server(conn)
+        finally:
+            conn.close()
+
+    def client_argv(self) -> list[str]:
+        """The mariadb client, logged in to this server and no other (its socket)."""
+        return [
+            subproc.tool("mariadb", "mysql"),
+            "--no-defaults",
+            f"--socket={self.socket}",
+            "--user=root",
+            "--default-character-set=utf8mb4",
+            "--max-allowed-packet=1G",
+        ]
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+        for made in self._made:
+            shutil.rmtree(made, ignore_errors=True)
+        self._made.clear()

@@ -1,0 +1,122 @@
+"""A throwaway S3 server for restore drills: the lab's own recipe (:mod:`xunjian.lab.s3`,
+SeaweedFS ``weed mini``), in a temporary directory, on 127.0.0.1, every one of its ports free,
+with a random key pair of its own."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+import requests
+
+from xunjian.actions import subproc
+from xunjian.actions.clock import Deadline
+from xunjian.actions.rclone import Remote
+from xunjian.actions.scratch import LOOPBACK, free_ports, socket_dir, stop, wait_ready
+from xunjian.lab.s3 import prepare_dirs, weed_argv, write_identity
+
+READY = 60.0
+PORTS = (
+    "s3.port",
+    "s3.port.grpc",
+    "master.port",
+    "master.port.grpc",
+    "volume.port",
+    "volume.port.grpc",
+    "filer.port",
+    "filer.port.grpc",
+    "admin.port",
+    "admin.port.grpc",
+    "debug.port",
+)
+
+
+class ScratchS3:
+    """``with ScratchS3(parent, deadline, name) as s3:`` an S3 server gone afterwards; its
+    ``remote`` is the only kind of remote a drill may write to."""
+
+    def __init__(
+        self,
+        parent: Path,
+        deadline: Deadline,
+        name: str = "DRILL",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+    ) -> None:
+        self.parent = parent
+        self.deadline = deadline
+        self.name = name
+        self.access_key = access_key or f"drill{secrets.token_hex(4)}"
+        self.secret_key = secret_key or secrets.token_urlsafe(24)
+        self.root = Path()
+        self.sockets = Path()
+        self._made: list[Path] = []  # removed on exit: only what this server made
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def remote(self) -> Remote:
+        return Remote(
+            self.name,
+            self.endpoint,
+            self.access_key,
+            self.secret_key,
+            provider="SeaweedFS",
+            writable=True,
+        )
+
+    def __enter__(self) -> ScratchS3:
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix=".drill-s3-", dir=self.parent))
+            self._made.append(self.root)
+            self.sockets = socket_dir()
+            self._made.append(self.sockets)
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        prepare_dirs(self.root)
+        config = self.root / "s3.json"
+        write_identity(config, "drill", self.access_key, self.secret_key)
+        ports = dict(zip(PORTS, free_ports(len(PORTS)), strict=True))
+        ports |= {"s3.port.iceberg": 0, "s3.port.lance": 0}
+        self.port = ports["s3.port"]
+        log = self.root / "weed.log"
+        with log.open("wb") as out:
+            self._proc = subproc.start(
+                weed_argv(self.root, LOOPBACK, config, ports, self.sockets),
+                subproc.environment(self.root),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        wait_ready(self._proc, self._healthy, "the scratch S3 server", log, self.deadline, READY)
+
+    def _healthy(self) -> bool:
+        with requests.Session() as http:
+            http.trust_env = False  # no proxy of the runner's between us and 127.0.0.1
+            return http.get(f"{self.endpoint}/healthz", timeout=2).status_code == 200
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+        for made in self._made:
+            shutil.rmtree(made, ignore_errors=True)
+        self._made.clear()
