@@ -14,6 +14,7 @@ from test_eval_log import LOG
 from test_eval_mysql_backup import MYSQL_BACKUP
 from test_eval_port import PORT
 from test_eval_process import PROCESS
+from test_eval_promql import LATENCY as PROMQL_LATENCY
 from test_eval_s3 import S3
 from test_eval_s3_backup import S3_BACKUP
 from test_eval_s3_default_login import DEFAULT_LOGIN
@@ -41,6 +42,7 @@ SPECS: dict[str, dict[str, Any]] = {
     "mysql_backup": MYSQL_BACKUP,
     "s3_backup": S3_BACKUP,
     "s3_default_login": DEFAULT_LOGIN,
+    "promql": PROMQL_LATENCY,
 }
 REASON = "ssh: connect to host 127.0.10.1 port 22: Connection refused"
 

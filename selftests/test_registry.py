@@ -34,6 +34,7 @@ def test_the_kinds_in_runbook_order() -> None:
         "log",
         "file",
         "http",
+        "promql",
         "s3",
         "s3_default_login",
         "flow",
