@@ -45,7 +45,7 @@ def reseeded(lab: Lab) -> Iterator[Lab]:
 def test_healthy_engines_pass(lab: Lab, tmp_path: Path) -> None:
     result = run(lab, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert len(result.outcomes) == 7
+    assert len(result.outcomes) == 18  # 16 of runbook 001, 2 of 004
     assert set(result.outcomes.values()) == {"passed"}
 
 
@@ -55,7 +55,7 @@ def test_the_default_run_is_every_runbooks_lab(lab: Lab, tmp_path: Path) -> None
     plain = daily(lab, tmp_path / "plain", *(f"--inventory={inv}" for inv in DEFAULT))
     assert everything.returncode == 0 and plain.returncode == 0, everything.stdout[-3000:]
     assert set(everything.outcomes) == set(plain.outcomes)
-    assert len(everything.outcomes) == 45  # 38 of runbook 000, 5 of 001, 2 of 004
+    assert len(everything.outcomes) == 56  # 38 of runbook 000, 16 of 001, 2 of 004
 
 
 def test_an_emptied_sqlite_table_fails_its_check_only(reseeded: Lab, tmp_path: Path) -> None:
@@ -77,7 +77,10 @@ def test_a_missing_sqlite_file_fails_its_checks_with_the_reason(
         reseeded.paths.creditpilot_db.with_suffix(".moved").rename(reseeded.paths.creditpilot_db)
     assert result.failed == {
         f"test_sql[{CP}-{n}]" for n in ("customers", "bills", "transactions", "credit-cards")
-    } | {f"test_file[{CP}-db-file]"}
+    } | {f"test_file[{CP}-db-file]"} | {  # the Flask app serves from that file: 500s
+        f"test_http[creditpilot-app-{n}]"
+        for n in ("2-health", "3-customers", "3-dashboard-stats", "3-dashboard-summary")
+    }
     assert "no such file: /run/xunjian-lab/root/opt/creditpilot/db/smart_loan_manager.db" in (
         result.stdout
     )

@@ -30,6 +30,13 @@ from xunjian.result import ObservationError, Result, Verdict
 OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOWN
 
 
+LOGENTRIES = {
+    "kind": "logentries",
+    "name": "e",
+    "path": "/l",
+    "match": "E",
+    "count": {"crit": "> 0"},
+}
 SPECS: dict[str, dict[str, Any]] = {
     "port": PORT,
     "process": PROCESS,
@@ -43,6 +50,13 @@ SPECS: dict[str, dict[str, Any]] = {
     "s3_backup": S3_BACKUP,
     "s3_default_login": DEFAULT_LOGIN,
     "promql": PROMQL_LATENCY,
+    "logentries": LOGENTRIES,
+    "cors": {
+        "kind": "cors",
+        "name": "c",
+        "url": "http://127.0.10.1:5000/",
+        "origins": ["http://a"],
+    },
 }
 REASON = "ssh: connect to host 127.0.10.1 port 22: Connection refused"
 

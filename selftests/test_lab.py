@@ -27,6 +27,7 @@ ALL_COMPONENTS = {
     "s3",
     "console",
     "alerts",
+    "creditpilot",
     *(app.component for app in JAVA_APPS),
 }
 

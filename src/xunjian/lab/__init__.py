@@ -25,6 +25,7 @@ from xunjian.lab import bulk, bulk_objects, envfile, process, seed
 from xunjian.lab.alertsink import AlertSink
 from xunjian.lab.component import Component, ComponentStatus, Context, LabError
 from xunjian.lab.console import Console
+from xunjian.lab.creditpilot import CreditPilot
 from xunjian.lab.install import ensure_installed
 from xunjian.lab.java import JavaService
 from xunjian.lab.mariadb import MariaDB
@@ -60,6 +61,7 @@ class Lab:
         ]
         front: list[Component] = [JavaService(self.ctx, app) for app in JAVA_APPS]
         front += [Nginx(self.ctx), Console(self.ctx), AlertSink(self.ctx)]
+        front.append(CreditPilot(self.ctx))  # runbook 001: the Flask API on 127.0.11.1
         self._phases = (infra, front)
         self.components: dict[str, Component] = {c.name: c for c in (*infra, *front)}
 

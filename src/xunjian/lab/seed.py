@@ -164,3 +164,6 @@ def seed_creditpilot(paths: LabPaths) -> None:
         fresh.replace(db)
     finally:
         fresh.unlink(missing_ok=True)
+    errors = db.parent.parent / "logs" / "error.log"  # the app's log (lab/creditpilot.py): empty
+    errors.parent.mkdir(parents=True, exist_ok=True)
+    errors.write_text("")

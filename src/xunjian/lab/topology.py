@@ -11,6 +11,7 @@ WECOM = "127.0.10.3"  # 企微会话存档 (172.17.10.202)
 BDDS = "127.0.10.4"  # 业务数据展示系统 (172.18.26.59)
 BOARD = "127.0.10.5"  # 统计看板 (172.18.26.173)
 CREDITPILOT = "127.0.11.1"  # runbook 001: the CreditPilot host (SQLite file, reached by ssh)
+CREDITPILOT_PORTS = (5000, 8000, 8080)  # Flask server, Accounting API, MCP server (001 snapshot)
 CTEA_PG = "127.0.14.1"  # runbook 004: the CTEA platform's PostgreSQL (TLS only)
 
 HOSTS: dict[str, str] = {
