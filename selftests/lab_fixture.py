@@ -40,7 +40,12 @@ def lab() -> Iterator[Lab]:
     the_lab = Lab()
     was_up = any(st.running for st in the_lab.status().values())
     the_lab.up()
-    first_backup(the_lab)
+    try:
+        first_backup(the_lab)
+    except BaseException:  # no teardown runs after a failed setup: leave no server behind
+        if not was_up and os.environ.get("XUNJIAN_KEEP_LAB") != "1":
+            the_lab.down()
+        raise
     yield the_lab
     if not was_up and os.environ.get("XUNJIAN_KEEP_LAB") != "1":
         left = the_lab.down()

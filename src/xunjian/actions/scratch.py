@@ -84,3 +84,22 @@ def tail(log: Path, lines: int = 5) -> str:
     except OSError:
         return "(no log)"
     return " | ".join(ln.strip() for ln in text if ln.strip()) or "(empty log)"
+
+
+# what a server says when a port chosen free was taken before it could bind it (ephemeral
+# ports are shared with every outgoing connection of the runner)
+PORT_TAKEN = ("Port allocation failed", "Address already in use", "Can't start server: Bind")
+START_ATTEMPTS = 3
+
+
+def start_retrying(start: Callable[[], None], undo: Callable[[], None]) -> None:
+    """``start()``; again, with fresh ports, if the server lost a port it was given to another
+    process (``undo()`` stops what the failed attempt left). Any other failure is raised."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            start()
+            return
+        except ActionError as e:
+            if attempt == START_ATTEMPTS or not any(w in str(e) for w in PORT_TAKEN):
+                raise
+            undo()

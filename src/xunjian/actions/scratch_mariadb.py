@@ -14,7 +14,14 @@ import pymysql
 from xunjian.actions import ActionError, subproc
 from xunjian.actions.clock import Deadline
 from xunjian.actions.mysql_source import Connection, Server, server
-from xunjian.actions.scratch import LOOPBACK, free_ports, socket_dir, stop, wait_ready
+from xunjian.actions.scratch import (
+    LOOPBACK,
+    free_ports,
+    socket_dir,
+    start_retrying,
+    stop,
+    wait_ready,
+)
 from xunjian.lab.mariadb import ServerFiles, install_argv, server_argv
 
 READY = 120.0  # seconds for a fresh server to answer
@@ -57,6 +64,14 @@ class ScratchMariaDB:
                 f"mariadb-install-db exited {done.returncode}: {subproc.said(done.stderr)}"
             )
         (self.root / "tmp").mkdir()
+        start_retrying(lambda: self._serve(data, log, env), self._stop)
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+
+    def _serve(self, data: Path, log: Path, env: dict[str, str]) -> None:
         self.port = free_ports(1)[0]
         files = ServerFiles(data, self.socket, self.root / "mariadbd.pid", self.root / "tmp", log)
         # the dump's events must not run on the copy before it is counted

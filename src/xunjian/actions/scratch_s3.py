@@ -16,7 +16,14 @@ import requests
 from xunjian.actions import subproc
 from xunjian.actions.clock import Deadline
 from xunjian.actions.rclone import Remote
-from xunjian.actions.scratch import LOOPBACK, free_ports, socket_dir, stop, wait_ready
+from xunjian.actions.scratch import (
+    LOOPBACK,
+    free_ports,
+    socket_dir,
+    start_retrying,
+    stop,
+    wait_ready,
+)
 from xunjian.lab.s3 import prepare_dirs, weed_argv, write_identity
 
 READY = 60.0
@@ -86,6 +93,14 @@ class ScratchS3:
         return self
 
     def _start(self) -> None:
+        start_retrying(self._start_once, self._stop)
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+
+    def _start_once(self) -> None:
         prepare_dirs(self.root)
         config = self.root / "s3.json"
         write_identity(config, "drill", self.access_key, self.secret_key)
