@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 from xunjian.actions import ActionError, subproc
 from xunjian.actions.clock import Deadline
@@ -103,3 +105,51 @@ def start_retrying(start: Callable[[], None], undo: Callable[[], None]) -> None:
             if attempt == START_ATTEMPTS or not any(w in str(e) for w in PORT_TAKEN):
                 raise
             undo()
+
+
+class ScratchServer:
+    """The lifecycle both scratch servers share: ``with`` makes its temporary directory and
+    socket directory, starts it (:meth:`_start`, a subclass's), and on exit, or on a failed
+    start, stops the process and removes only what it made."""
+
+    PREFIX = ".drill-"
+
+    def __init__(self, parent: Path, deadline: Deadline) -> None:
+        self.parent = parent
+        self.deadline = deadline
+        self.root = Path()
+        self.sockets = Path()
+        self._made: list[Path] = []  # removed on exit: only what this server made
+        self.port = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            stop(self._proc)
+            self._proc = None
+
+    def __enter__(self) -> Self:
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix=self.PREFIX, dir=self.parent))
+            self._made.append(self.root)
+            self.sockets = socket_dir()
+            self._made.append(self.sockets)
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop()
+        for made in self._made:
+            shutil.rmtree(made, ignore_errors=True)
+        self._made.clear()

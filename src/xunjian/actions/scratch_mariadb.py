@@ -3,23 +3,18 @@ in a temporary directory, on 127.0.0.1 and a free port, root logging in by its s
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
-from types import TracebackType
 
 import pymysql
 
 from xunjian.actions import ActionError, subproc
-from xunjian.actions.clock import Deadline
 from xunjian.actions.mysql_source import Connection, Server, server
 from xunjian.actions.scratch import (
     LOOPBACK,
+    ScratchServer,
     free_ports,
-    socket_dir,
     start_retrying,
-    stop,
     wait_ready,
 )
 from xunjian.lab.mariadb import ServerFiles, install_argv, server_argv
@@ -27,33 +22,14 @@ from xunjian.lab.mariadb import ServerFiles, install_argv, server_argv
 READY = 120.0  # seconds for a fresh server to answer
 
 
-class ScratchMariaDB:
+class ScratchMariaDB(ScratchServer):
     """``with ScratchMariaDB(parent, deadline) as db:`` a server that is gone afterwards."""
 
-    def __init__(self, parent: Path, deadline: Deadline) -> None:
-        self.parent = parent
-        self.deadline = deadline
-        self.root = Path()
-        self.sockets = Path()
-        self._made: list[Path] = []  # removed on exit: only what this server made
-        self.port = 0
-        self._proc: subprocess.Popen[bytes] | None = None
+    PREFIX = ".drill-mariadb-"
 
     @property
     def socket(self) -> Path:
         return self.sockets / "mariadb.sock"
-
-    def __enter__(self) -> ScratchMariaDB:
-        try:
-            self.root = Path(tempfile.mkdtemp(prefix=".drill-mariadb-", dir=self.parent))
-            self._made.append(self.root)
-            self.sockets = socket_dir()
-            self._made.append(self.sockets)
-            self._start()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
 
     def _start(self) -> None:
         data, log = self.root / "data", self.root / "mariadbd.err"
@@ -65,11 +41,6 @@ class ScratchMariaDB:
             )
         (self.root / "tmp").mkdir()
         start_retrying(lambda: self._serve(data, log, env), self._stop)
-
-    def _stop(self) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
 
     def _serve(self, data: Path, log: Path, env: dict[str, str]) -> None:
         self.port = free_ports(1)[0]
@@ -117,16 +88,3 @@ class ScratchMariaDB:
             "--default-character-set=utf8mb4",
             "--max-allowed-packet=1G",
         ]
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
-        for made in self._made:
-            shutil.rmtree(made, ignore_errors=True)
-        self._made.clear()

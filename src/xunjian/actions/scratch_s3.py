@@ -5,11 +5,8 @@ with a random key pair of its own."""
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
-from types import TracebackType
 
 import requests
 
@@ -18,10 +15,9 @@ from xunjian.actions.clock import Deadline
 from xunjian.actions.rclone import Remote
 from xunjian.actions.scratch import (
     LOOPBACK,
+    ScratchServer,
     free_ports,
-    socket_dir,
     start_retrying,
-    stop,
     wait_ready,
 )
 from xunjian.lab.s3 import prepare_dirs, weed_argv, write_identity
@@ -42,9 +38,11 @@ PORTS = (
 )
 
 
-class ScratchS3:
+class ScratchS3(ScratchServer):
     """``with ScratchS3(parent, deadline, name) as s3:`` an S3 server gone afterwards; its
     ``remote`` is the only kind of remote a drill may write to."""
+
+    PREFIX = ".drill-s3-"
 
     def __init__(
         self,
@@ -54,16 +52,10 @@ class ScratchS3:
         access_key: str | None = None,
         secret_key: str | None = None,
     ) -> None:
-        self.parent = parent
-        self.deadline = deadline
+        super().__init__(parent, deadline)
         self.name = name
         self.access_key = access_key or f"drill{secrets.token_hex(4)}"
         self.secret_key = secret_key or secrets.token_urlsafe(24)
-        self.root = Path()
-        self.sockets = Path()
-        self._made: list[Path] = []  # removed on exit: only what this server made
-        self.port = 0
-        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
@@ -80,25 +72,8 @@ class ScratchS3:
             writable=True,
         )
 
-    def __enter__(self) -> ScratchS3:
-        try:
-            self.root = Path(tempfile.mkdtemp(prefix=".drill-s3-", dir=self.parent))
-            self._made.append(self.root)
-            self.sockets = socket_dir()
-            self._made.append(self.sockets)
-            self._start()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
     def _start(self) -> None:
         start_retrying(self._start_once, self._stop)
-
-    def _stop(self) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
 
     def _start_once(self) -> None:
         prepare_dirs(self.root)
@@ -122,16 +97,3 @@ class ScratchS3:
         with requests.Session() as http:
             http.trust_env = False  # no proxy of the runner's between us and 127.0.0.1
             return http.get(f"{self.endpoint}/healthz", timeout=2).status_code == 200
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._proc is not None:
-            stop(self._proc)
-            self._proc = None
-        for made in self._made:
-            shutil.rmtree(made, ignore_errors=True)
-        self._made.clear()
