@@ -8,7 +8,6 @@ them would already be traffic.
 from __future__ import annotations
 
 import functools
-import ipaddress
 import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -18,21 +17,13 @@ from xunjian.alerts.config import AlertsConfig, MailChannel
 from xunjian.checks.registry import module
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.model import SqliteDatabase
+from xunjian.loopback import is_loopback
 
 ENV = "XUNJIAN_LOOPBACK_ONLY"
 
 
 def enabled() -> bool:
     return os.environ.get(ENV, "") not in ("", "0")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 # Query options of a connection URL that testinfra honours and that cannot send a connection
@@ -113,7 +104,7 @@ def outside(cases: list[CheckCase]) -> list[str]:
     users: dict[str, list[str]] = {}
     for case in cases:
         for target in targets(case):
-            if not _loopback(target):
+            if not is_loopback(target):
                 users.setdefault(target, []).append(case.id)
     return [f"{t} ({len(ids)} checks, e.g. {ids[0]})" for t, ids in sorted(users.items())]
 
@@ -129,6 +120,6 @@ def alerts_outside(configs: dict[str, AlertsConfig]) -> list[str]:
                 if isinstance(channel, MailChannel)
                 else urlsplit(channel.base_url).hostname
             )
-            if not _loopback(host or ""):
+            if not is_loopback(host or ""):
                 far.append(f"{where}: alerts.channels.{name} sends to {host}")
     return far

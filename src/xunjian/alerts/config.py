@@ -15,7 +15,6 @@ its vendor's host (``base_url``, changeable for the lab) plus the token the bot 
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
@@ -23,6 +22,7 @@ from pydantic import AfterValidator, Field, model_validator
 from xunjian.alerts.levels import Level
 from xunjian.inventory.fields import Address, Ident, SecretRef, Url
 from xunjian.inventory.model import Model
+from xunjian.loopback import is_loopback
 
 
 def _base_url(value: str) -> str:
@@ -69,16 +69,6 @@ class WecomChannel(Model):
 
 Security = Literal["starttls", "tls", "none"]
 DEFAULT_PORTS: dict[Security, int] = {"starttls": 587, "tls": 465, "none": 25}
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
-    if host.rstrip(".").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class MailChannel(Model):

@@ -22,7 +22,6 @@ import asyncio
 import base64
 import email.policy
 import hmac
-import ipaddress
 import json
 import threading
 import time
@@ -37,6 +36,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from xunjian.loopback import is_loopback
 
 BotChannel = Literal["feishu", "dingtalk", "wecom"]
 Answer = tuple[int, dict[str, Any]]
@@ -142,11 +143,7 @@ def read_journal(path: Path) -> list[Delivery]:
 
 
 def _loopback(host: str) -> str:
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not is_loopback(host):
         raise ValueError(f"the lab receiver binds loopback addresses only, not {host!r}")
     return host
 
