@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -55,7 +56,12 @@ def test_the_schedule_is_the_runbooks_in_shanghai_time() -> None:
 def test_the_nightly_command_runs_on_the_lab(lab: Lab, tmp_path: Path) -> None:
     out = tmp_path / "reports"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("THQH_", "CTEA_"))}
-    env |= {"XUNJIAN_REPORTS": str(out), "NOTIFY": "--notify-dry-run"}
+    env |= {"XUNJIAN_REPORTS": str(out), "NOTIFY": "--notify-dry-run", "XUNJIAN_SKIP_INSTALL": "1"}
+    # the Allure generator's JVM looks up this machine's name: from a hosts file of its own, so
+    # that no DNS query leaves 127.0.0.0/8 (jdk.net.hosts.file, JDK 9+)
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"127.0.0.1 localhost {socket.gethostname()}\n")
+    env["JAVA_TOOL_OPTIONS"] = f"-Djdk.net.hosts.file={hosts}"
     done = subprocess.run(
         ["bash", "bin/nightly", "inventory/lab.yml", "--today", "2026-11-24", "-p",
          "no:cacheprovider"],

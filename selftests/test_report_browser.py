@@ -6,6 +6,7 @@ lab: port checks against a port nobody listens on (CRIT) and against a listener 
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -41,9 +42,20 @@ def browser() -> Iterator[Any]:
         "--no-sandbox",
         "--disable-gpu",
         "--disable-background-networking",
+        # nothing leaves 127.0.0.0/8: no component updates, pings or lookups; any request
+        # that is not loopback goes to a dead proxy on loopback and no name is resolved
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
+        "--no-first-run",
+        "--no-pings",
+        "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
     ):
         options.add_argument(arg)
     options.add_argument(f"--window-size={SCREEN[0]},{SCREEN[1]}")  # a laptop's screen
+    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium Manager's usage statistics
     driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
     try:
         yield driver
