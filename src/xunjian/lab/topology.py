@@ -1,5 +1,6 @@
 """The fixed lab topology: one loopback address per production host (runbook 000 part 1 on
-127.0.10.x; runbook 001 CreditPilot on 127.0.11.x; runbook 004 CTEA on 127.0.14.x)."""
+127.0.10.x; runbook 001 CreditPilot on 127.0.11.x; 002 MindGuard on 127.0.12.x; 003 DataSync
+on 127.0.13.x; runbook 004 CTEA on 127.0.14.x; the lab's own services on 127.0.9.1)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ BOARD = "127.0.10.5"  # 统计看板 (172.18.26.173)
 CREDITPILOT = "127.0.11.1"  # runbook 001: the CreditPilot host (SQLite file, reached by ssh)
 CREDITPILOT_PORTS = (5000, 8000, 8080)  # Flask server, Accounting API, MCP server (001 snapshot)
 CTEA_PG = "127.0.14.1"  # runbook 004: the CTEA platform's PostgreSQL (TLS only)
+CTEA = CTEA_PG  # runbook 004: the CTEA app server (Node under pm2 on 3000, beside its database)
+MINDGUARD = "127.0.12.1"  # runbook 002: MindGuard's API, database and logs (no hosts in the runbook)
+DATASYNC = "127.0.13.1"  # runbook 003: the DataSync server (gunicorn on 8000, its MariaDB)
+LAB_INFRA = "127.0.9.1"  # the lab's own services: alert receiver, Prometheus (9090)
+PROMETHEUS_PORT = 9090
 
 HOSTS: dict[str, str] = {
     "miniapp": MINIAPP,
@@ -21,9 +27,13 @@ HOSTS: dict[str, str] = {
     "bdds": BDDS,
     "board": BOARD,
     "creditpilot": CREDITPILOT,
+    "mindguard": MINDGUARD,
+    "datasync": DATASYNC,
+    "ctea": CTEA,
 }
 
-MYSQL_ADDRS = (MINIAPP, LITHIUM, WECOM, BDDS)
+# one mariadbd serves every lab host's MySQL: 000's four hosts, MindGuard's and DataSync's
+MYSQL_ADDRS = (MINIAPP, LITHIUM, WECOM, BDDS, MINDGUARD, DATASYNC)
 REDIS_ADDRS = (MINIAPP, WECOM)
 SSH_PORT = 2222
 S3_BUCKET = "thqh-enterprise-wechat"
