@@ -178,7 +178,7 @@ def test_unusable_files(tmp_path: Path) -> None:
     newer = tmp_path / "newer.sqlite"
     with sqlite3.connect(newer) as conn:
         conn.execute("PRAGMA user_version = 9")
-    with pytest.raises(HistoryError, match="schema version 9, this xunjian reads up to 1"):
+    with pytest.raises(HistoryError, match="schema version 9, this xunjian reads up to 2"):
         record(History(newer), 0, {CHECK: OK})
 
 

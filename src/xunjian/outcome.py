@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from xunjian.inventory import CheckCase
@@ -32,6 +34,8 @@ def properties(case: CheckCase, result: Result) -> list[tuple[str, str]]:
         "remedy": case.step.remedy,
         "details": "\n".join(result.details),
     }
+    if result.memo is not None:  # for the next run (xunjian.history.memo), via the controller
+        fields["memo"] = json.dumps(result.memo, ensure_ascii=False, sort_keys=True)
     return [(PREFIX + k, clean(v)) for k, v in fields.items()]
 
 

@@ -15,6 +15,8 @@ import pytest
 from xunjian import checks, guard
 from xunjian.alerts import check_secrets as alert_secrets
 from xunjian.checks import log
+from xunjian.history import memo
+from xunjian.history.store import DEFAULT_PATH
 from xunjian.inventory import envfile
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.errors import InventoryError
@@ -180,6 +182,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except InventoryError as e:
         raise pytest.UsageError(str(e)) from None
     config.stash[CASES] = cases
+    memo.use(history_path(config, settings))  # what checks kept from the last run
     gc.freeze()  # the inventory lives as long as the run: no GC pass need walk it again
     config.pluginmanager.register(Prefetch(config), "xunjian-prefetch")
     if not hasattr(config, "workerinput"):  # reports are written by the controller only
@@ -207,6 +210,15 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     log.reset()
     endpoints.reset()
     host.end_run()  # the masters of the run this process began (the controller's): ssh -O exit
+
+
+def history_path(config: pytest.Config, settings: dict[Path, Settings]) -> Path:
+    """The run's history file: ``--history``, else the first inventory's ``history.path``."""
+    given = config.getoption("history")
+    if given:
+        return Path(given)
+    first = next(iter(settings.values()), None)
+    return Path(first.history.path) if first is not None else DEFAULT_PATH
 
 
 def _run_end(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class Verdict(enum.Enum):
@@ -32,6 +33,8 @@ class Result:
     actual: str
     message: str = ""
     details: tuple[str, ...] = field(default_factory=tuple)
+    # kept in the run history for this check's next run (xunjian.history.memo); never a secret
+    memo: dict[str, Any] | None = field(default=None, compare=False)
 
     @classmethod
     def ok(cls, expected: str, actual: str, message: str = "") -> Result:

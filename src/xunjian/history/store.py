@@ -1,7 +1,9 @@
 """Every run's verdicts in an embedded SQLite file: record a run, read a check's past, prune.
 
-Two tables: ``runs`` (id, started, finished, inventories, runner host; never the command line,
-which may hold secrets) and ``results`` (run_id, check_id, verdict, at, message). Times are
+Three tables: ``runs`` (id, started, finished, inventories, runner host; never the command line,
+which may hold secrets), ``results`` (run_id, check_id, verdict, at, message) and ``memos``
+(run_id, check_id, memo: the small JSON a check keeps for the next run, e.g. a restart counter;
+schema version 2, added to a version 1 file when it is next written). Times are
 stored as UTC ISO-8601 text. One writer per run: a run is written in one ``BEGIN IMMEDIATE``
 transaction, and a second writer waits for it up to :data:`BUSY_SECONDS` (SQLite's busy
 timeout); the journal is WAL, so readers do not wait for a writer.
@@ -17,13 +19,14 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from xunjian.history.status import WINDOW, Seen, Status, status
 from xunjian.result import Verdict
 
 DEFAULT_PATH = Path("reports/history.sqlite")
 BUSY_SECONDS = 30.0
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -41,6 +44,17 @@ CREATE TABLE IF NOT EXISTS results (
     PRIMARY KEY (check_id, run_id)
 );
 CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
+CREATE TABLE IF NOT EXISTS memos (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    check_id TEXT NOT NULL,
+    memo TEXT NOT NULL,         -- a JSON object
+    PRIMARY KEY (check_id, run_id)
+);
+"""
+# each check's memo of the latest run that left one
+LAST_MEMOS = """
+SELECT m.check_id, m.memo FROM memos m
+WHERE m.run_id = (SELECT MAX(n.run_id) FROM memos n WHERE n.check_id = m.check_id)
 """
 # per wanted check: its last WINDOW - 1 rows, and every row of its current failing or warning
 # streak (after the last pass, or after the last verdict other than WARN)
@@ -108,7 +122,7 @@ class History:
             raise HistoryError(
                 f"{self.path}: schema version {version}, this xunjian reads up to {SCHEMA_VERSION}"
             )
-        if not create and version < SCHEMA_VERSION:
+        if not create and version < 1:
             raise HistoryError(f"{self.path}: not a xunjian history database (no schema)")
         if create and version < SCHEMA_VERSION:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -121,11 +135,17 @@ class History:
         inventories: Sequence[str],
         results: Iterable[tuple[str, Verdict, str]],
         host: str | None = None,
+        memos: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> int:
-        """Store one run and its ``(check_id, verdict, message)`` results; return the run's id.
+        """Store one run and its ``(check_id, verdict, message)`` results, and the checks'
+        ``memos`` (check_id -> JSON-able dict); return the run's id.
 
         Each result's time is the run's ``finished``; ``host`` defaults to this machine's name.
         """
+        memo_rows = [
+            (check_id, json.dumps(dict(memo), ensure_ascii=False, sort_keys=True))
+            for check_id, memo in (memos or {}).items()
+        ]
         start, at = _utc(started, "started"), _utc(finished, "finished")
         if finished < started:
             raise ValueError(f"finished {finished.isoformat()} is before {started.isoformat()}")
@@ -155,6 +175,10 @@ class History:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(run_id, *row) for row in rows.values()],
                 )
+                conn.executemany(
+                    "INSERT INTO memos (run_id, check_id, memo) VALUES (?, ?, ?)",
+                    [(run_id, *row) for row in memo_rows],
+                )
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -174,6 +198,24 @@ class History:
             for check_id, verdict, at in conn.execute(PAST, (WINDOW,)):
                 found[check_id].append(Seen(Verdict(verdict), datetime.fromisoformat(at)))
         return found
+
+    def last_memos(self) -> dict[str, dict[str, Any]]:
+        """Each check's memo from the latest run that left one ({} without a history file)."""
+        if not self.path.is_file():
+            return {}
+        with self._connect() as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "memos" not in tables:  # a version 1 file: no check kept anything yet
+                return {}
+            found: dict[str, dict[str, Any]] = {}
+            for check_id, text in conn.execute(LAST_MEMOS):
+                try:
+                    memo = json.loads(text)
+                except ValueError:
+                    continue
+                if isinstance(memo, dict):
+                    found[check_id] = memo
+            return found
 
     def statuses(self, current: Mapping[str, Verdict], at: datetime) -> dict[str, Status]:
         """Each check's status after this run's ``current`` verdicts (given at ``at``), from the

@@ -10,10 +10,12 @@ channel.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +51,7 @@ class RunEnd:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     past: dict[str, list[Seen]] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # nodeid -> phrase, until teardown
+    memos: dict[str, dict[str, Any]] = field(default_factory=dict)  # for the next run
     said: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     clock: float = field(default_factory=time.monotonic)
@@ -79,6 +82,10 @@ class RunEnd:
         case = self.cases.get(cid)
         verdict = Verdict(f["verdict"])
         self.verdicts[cid] = verdict
+        if "memo" in f:
+            memo = json.loads(f["memo"])
+            if isinstance(memo, dict):
+                self.memos[cid] = memo
         phrase = status([*self.past.get(cid, []), Seen(verdict, datetime.now(UTC))]).phrase
         if phrase:
             report.user_properties.append((PREFIX + "history", phrase))
@@ -116,6 +123,7 @@ class RunEnd:
                 finished,
                 [str(p) for p in self.settings],
                 [(cid, v, self.items[cid].actual) for cid, v in self.verdicts.items()],
+                memos=self.memos,
             )
             first = next(iter(self.settings.values()), NO_SETTINGS)
             pruned = history.prune(first.history.keep_days)
