@@ -20,9 +20,22 @@ from xunjian.observe import db, host, mysql, postgresql
 from xunjian.result import ObservationError
 
 pytestmark = pytest.mark.lab
-ENGINES = ("--inventory=inventory/lab-creditpilot.yml", "--inventory=inventory/lab-ctea.yml")
+# the database engines' checks (SQLite of runbook 001, PostgreSQL of 004), and their files
+ENGINES = (
+    "--inventory=inventory/lab-creditpilot.yml",
+    "--inventory=inventory/lab-ctea.yml",
+    "-k",
+    "test_sql or test_file",
+)
 CP = "creditpilot-app-4"
-DEFAULT = ("inventory/lab.yml", "inventory/lab-creditpilot.yml", "inventory/lab-ctea.yml")
+DEFAULT = (
+    "inventory/lab.yml",
+    "inventory/lab-creditpilot.yml",
+    "inventory/lab-mindguard.yml",
+    "inventory/lab-datasync.yml",
+    "inventory/lab-ctea.yml",
+)
+DAILY = {"000": 38, "001": 27, "002": 38, "003": 22, "004": 29}  # daily checks per runbook
 IIKO = "test_sql[ctea-db-5.3-iiko-sync-recent]"
 
 
@@ -45,7 +58,7 @@ def reseeded(lab: Lab) -> Iterator[Lab]:
 def test_healthy_engines_pass(lab: Lab, tmp_path: Path) -> None:
     result = run(lab, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert len(result.outcomes) == 18  # 16 of runbook 001, 2 of 004
+    assert len(result.outcomes) == 21  # 5 sql and 4 file checks of runbook 001, 11 + 1 of 004
     assert set(result.outcomes.values()) == {"passed"}
 
 
@@ -55,7 +68,7 @@ def test_the_default_run_is_every_runbooks_lab(lab: Lab, tmp_path: Path) -> None
     plain = daily(lab, tmp_path / "plain", *(f"--inventory={inv}" for inv in DEFAULT))
     assert everything.returncode == 0 and plain.returncode == 0, everything.stdout[-3000:]
     assert set(everything.outcomes) == set(plain.outcomes)
-    assert len(everything.outcomes) == 56  # 38 of runbook 000, 16 of 001, 2 of 004
+    assert len(everything.outcomes) == sum(DAILY.values())
 
 
 def test_an_emptied_sqlite_table_fails_its_check_only(reseeded: Lab, tmp_path: Path) -> None:
@@ -76,11 +89,9 @@ def test_a_missing_sqlite_file_fails_its_checks_with_the_reason(
     finally:
         reseeded.paths.creditpilot_db.with_suffix(".moved").rename(reseeded.paths.creditpilot_db)
     assert result.failed == {
-        f"test_sql[{CP}-{n}]" for n in ("customers", "bills", "transactions", "credit-cards")
-    } | {f"test_file[{CP}-db-file]"} | {  # the Flask app serves from that file: 500s
-        f"test_http[creditpilot-app-{n}]"
-        for n in ("2-health", "3-customers", "3-dashboard-stats", "3-dashboard-summary")
-    }
+        f"test_sql[{CP}-{n}]"
+        for n in ("customers", "bills", "transactions", "credit-cards", "net-balance")
+    } | {f"test_file[{CP}-db-file]"}
     assert "no such file: /run/xunjian-lab/root/opt/creditpilot/db/smart_loan_manager.db" in (
         result.stdout
     )
@@ -104,7 +115,9 @@ def test_postgresql_stopped_is_unknown_with_the_endpoint(lab: Lab, tmp_path: Pat
         result = run(lab, tmp_path)
     finally:
         lab.start("postgres")
-    assert result.failed == {"test_sql[ctea-db-5.1-select-1-tls]", IIKO}
+    every_query = {t for t in result.outcomes if t.startswith("test_sql[ctea-db-")}
+    assert len(every_query) == 11 and IIKO in every_query
+    assert result.failed == every_query, result.stdout[-3000:]
     assert "[UNKNOWN]" in result.stdout
     assert "postgresql ctea_ro@127.0.14.1:5432/ctea" in result.stdout
 

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 from cases import assert_result, make_case
+from pydantic import ValidationError
 
 from xunjian.checks import file
+from xunjian.observe.batch import Section
 from xunjian.observe.facts import FileStat
+from xunjian.observe.modes import Entry, Modes
 from xunjian.result import Verdict
 
 OK, WARN, CRIT, UNKNOWN = Verdict.OK, Verdict.WARN, Verdict.CRIT, Verdict.UNKNOWN
@@ -97,3 +100,68 @@ def test_file_asks_its_host_for_one_stat() -> None:
     (fact,) = file.facts(make_case(FILE))
     assert fact.command().startswith("if [ ! -e /data/backup/db.tgz ]")
     assert file.targets(make_case(FILE)) == set()
+
+
+# runbook 002 §5.5 访问控制: the log directory and everything below it unreadable by others
+LOG_PERMS: dict[str, Any] = {"kind": "file", "name": "log-perms", "path": "/var/log/mindguard",
+                             "type": "directory", "not_readable_by": "others", "recursive": True}  # fmt: skip
+
+
+def modes(*entries: tuple[str, int, str]) -> file.FileObservation:
+    return file.FileObservation(
+        stat(kind="directory"), tuple(Entry(p, m, t) for p, m, t in entries)
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "obs", "verdict", "text"),
+    [
+        pytest.param(LOG_PERMS, modes(("/var/log/mindguard", 0o750, "d"), ("/var/log/mindguard/app.log", 0o640, "f")),
+                     OK, "2 path(s) checked for read access", id="owner-and-group-only"),
+        pytest.param(LOG_PERMS, modes(("/var/log/mindguard", 0o750, "d"), ("/var/log/mindguard/a.log", 0o644, "f")),
+                     CRIT, "1 path(s) readable by others", id="a-file-readable-by-others"),
+        pytest.param(LOG_PERMS, modes(("/var/log/mindguard", 0o755, "d")), CRIT,
+                     "1 path(s) readable by others", id="the-directory-listable"),
+        pytest.param(LOG_PERMS, modes(("/var/log/mindguard", 0o751, "d")), OK, "", id="traversable-only"),
+        pytest.param(LOG_PERMS, modes(("/var/log/mindguard/latest", 0o777, "l")), OK, "", id="symlinks-not-judged"),
+        pytest.param({**LOG_PERMS, "not_readable_by": ["group", "others"]},
+                     modes(("/var/log/mindguard/a.log", 0o640, "f")), CRIT, "readable by group or others",
+                     id="group-too"),
+        pytest.param(LOG_PERMS, file.FileObservation(None, None), CRIT, "does not exist", id="missing"),
+        pytest.param(LOG_PERMS, file.FileObservation(stat(kind="directory"), None), UNKNOWN,
+                     "the modes of /var/log/mindguard were not observed", id="gone-between"),
+    ],
+)  # fmt: skip
+def test_not_readable_by(spec: dict[str, Any], obs: Any, verdict: Verdict, text: str) -> None:
+    assert_result(file.evaluate(make_case(spec), obs), verdict, text)
+
+
+def test_a_finding_names_the_path_and_its_mode() -> None:
+    obs = modes(("/var/log/mindguard/a.log", 0o644, "f"), ("/var/log/mindguard/b.log", 0o604, "f"))
+    assert file.evaluate(make_case(LOG_PERMS), obs).details == (
+        "/var/log/mindguard/a.log mode 0644 (readable by others)",
+        "/var/log/mindguard/b.log mode 0604 (readable by others)",
+    )
+
+
+def test_modes_fact_parses_find_output() -> None:
+    out = "750 d /var/log/mg\n640 f /var/log/mg/a b.log\n"
+    assert Modes("/var/log/mg", True).parse(Section(0, out, "")) == (
+        Entry("/var/log/mg", 0o750, "d"),
+        Entry("/var/log/mg/a b.log", 0o640, "f"),
+    )
+    assert "-maxdepth 0" in Modes("/x").command()
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({**LOG_PERMS, "type": "file"}, "recursive is for not_readable_by on a directory"),
+        ({**EXISTS, "recursive": True}, "recursive is for not_readable_by"),
+        ({**LOG_PERMS, "not_readable_by": "world"}, "not_readable_by"),
+        ({**LOG_PERMS, "not_readable_by": []}, "give others, group or both"),
+    ],
+)
+def test_bad_mode_specs_are_named(spec: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        make_case(spec)

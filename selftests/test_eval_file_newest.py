@@ -74,9 +74,10 @@ def test_expected_and_fact() -> None:
     ("change", "message"),
     [
         ({"newest": "sub/thqh-*.sql.gz"}, "String should match pattern '^[^/]+$'"),
-        (
-            {"newest": "x*", "type": "directory"},
-            "newest picks a file (type: file), not a directory",
+        (  # runbook 004: a directory series is judged too (type: directory), see
+            # test_eval_file_before.py; a bad reference path is refused by name
+            {"before": {"path": "app/current", "lead": "1d"}},
+            "String should match pattern '^/'",
         ),
     ],
 )

@@ -131,3 +131,64 @@ def test_log_without_success_marker_accepts_any_tail_with_lines() -> None:
     case = make_case(FAILURE_ONLY)
     assert log.evaluate(case, tail("something")).verdict is OK
     assert log.evaluate(case, tail("something", FAILED)).verdict is CRIT
+
+
+# runbook 003 §8: XTF's known failures, each with its remedy; §8.5 rate limits counted
+XTF: dict[str, Any] = {
+    "kind": "log",
+    "name": "xtf",
+    "path": "/opt/datasync/logs",
+    "newest": "xtf_bitable_*.log",
+    "lines": 200,
+    "known": [
+        {"match": ["91403", "forbidden"], "remedy": "将机器人加入目标多维表，并授予相应权限"},
+        {"match": ["app secret invalid", "获取访问令牌失败"], "remedy": "检查 FeishuConfig.app_id/app_secret"},
+    ],
+    "counted": [
+        {"name": "rate-limit errors", "match": "被飞书限速|frequency limit", "count": {"warn": "> 0", "crit": "> 2"},
+         "remedy": "调整 batch_size、rate_limit_delay"},
+    ],
+}  # fmt: skip
+INFO = "2026-11-25 10:00:00,001 - xtf_bitable - INFO - 任务 1 完成: 导入 20 行"
+FORBIDDEN = (
+    "2026-11-25 10:01:00,001 - xtf_bitable - ERROR - 写入多维表失败: code=91403 msg=Forbidden"
+)
+SECRET = "2026-11-25 10:02:00,001 - xtf_bitable - ERROR - 获取访问令牌失败: code=10014 msg=app secret invalid"
+RATE = "2026-11-25 10:03:00,001 - xtf_bitable - WARNING - 被飞书限速: code=99991400 msg=request trigger frequency limit"
+
+
+@pytest.mark.parametrize(
+    ("lines", "verdict", "text"),
+    [
+        ((INFO,), OK, "last line"),
+        (
+            (INFO, FORBIDDEN, INFO),
+            CRIT,
+            "91403/forbidden x1: 将机器人加入目标多维表，并授予相应权限",
+        ),
+        (
+            (SECRET,),
+            CRIT,
+            "app secret invalid/获取访问令牌失败 x1: 检查 FeishuConfig.app_id/app_secret",
+        ),
+        ((INFO, RATE), WARN, "1 rate-limit errors (1 > 0): 调整 batch_size、rate_limit_delay"),
+        ((RATE, RATE, RATE), CRIT, "3 rate-limit errors (3 > 2)"),
+        (
+            (RATE, FORBIDDEN.replace("91403 msg=Forbidden", "403 msg=FORBIDDEN")),
+            CRIT,
+            "91403/forbidden x1",
+        ),
+    ],
+)
+def test_known_failures_with_their_remedies(
+    lines: tuple[str, ...], verdict: Verdict, text: str
+) -> None:
+    obs = LogObservation("/opt/datasync/logs/xtf_bitable_20261125.log", lines)
+    assert_result(log.evaluate(make_case(XTF), obs), verdict, text)
+
+
+def test_known_and_counted_are_validated() -> None:
+    with pytest.raises(ValueError, match="match: not a regular expression"):
+        make_case(XTF | {"counted": [{"name": "x", "match": "(", "count": {"warn": "> 0"}}]})
+    with pytest.raises(ValueError, match="give success, failure, known or counted"):
+        make_case({"kind": "log", "name": "x", "path": "/l"})

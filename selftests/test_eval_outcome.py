@@ -7,6 +7,8 @@ from typing import Any, NoReturn
 import pytest
 from cases import assert_result, make_case
 from stub_host import Refusing, install
+from test_env_backup import ENV_BACKUP
+from test_eval_environ import ENVIRON
 from test_eval_file import FILE
 from test_eval_flow import MINIMAL
 from test_eval_http import HTTP
@@ -15,6 +17,7 @@ from test_eval_mysql_backup import MYSQL_BACKUP
 from test_eval_port import PORT
 from test_eval_process import PROCESS
 from test_eval_promql import LATENCY as PROMQL_LATENCY
+from test_eval_promrules import RULES as PROMRULES
 from test_eval_s3 import S3
 from test_eval_s3_backup import S3_BACKUP
 from test_eval_s3_default_login import DEFAULT_LOGIN
@@ -50,7 +53,52 @@ SPECS: dict[str, dict[str, Any]] = {
     "s3_backup": S3_BACKUP,
     "s3_default_login": DEFAULT_LOGIN,
     "promql": PROMQL_LATENCY,
+    "promrules": PROMRULES,
+    "environ": ENVIRON,
+    "env_backup": ENV_BACKUP,
     "logentries": LOGENTRIES,
+    "pm2": {"kind": "pm2", "name": "p", "app": "ctea-platform"},
+    "migrations": {
+        "kind": "migrations",
+        "name": "m",
+        "db": "thqh",
+        "journal": "/a/meta/_journal.json",
+    },
+    "hostres": {"kind": "hostres", "name": "cpu", "resource": "cpu", "use": {"crit": "> 90 %"}},
+    "dbhealth": {
+        "kind": "dbhealth",
+        "name": "d",
+        "db": "thqh",
+        "measure": "size",
+        "value": {"warn": "> 1 GiB"},
+    },
+    "accesslog": {
+        "kind": "accesslog",
+        "name": "a",
+        "path": "/l",
+        "measure": "availability",
+        "value": {"crit": "< 99 %"},
+    },
+    "privacy": {"kind": "privacy", "name": "p", "paths": ["/l/*.log"]},
+    "retention": {
+        "kind": "retention",
+        "name": "r",
+        "db": "thqh",
+        "table": "t",
+        "column": "c",
+        "keep": "1d",
+    },
+    "unit": {"kind": "unit", "unit": "datasync"},
+    "python": {"kind": "python", "name": "py", "interpreter": "/usr/bin/python3"},
+    "privileges": {"kind": "privileges", "name": "acct", "db": "thqh"},
+    "schedule": {
+        "kind": "schedule",
+        "name": "s",
+        "db": "thqh",
+        "query": "SELECT 1",
+        "semantics": "apscheduler",
+    },
+    "webhook": {"kind": "webhook", "name": "w", "webhook_url": "${W_URL}", "secret": "${W_SECRET}"},
     "cors": {
         "kind": "cors",
         "name": "c",
@@ -86,7 +134,7 @@ def test_run_evaluates_what_was_observed(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_unknown_kind_is_named() -> None:
-    with pytest.raises(ValueError, match="unknown check kind 'ftp'; known: port, process"):
+    with pytest.raises(ValueError, match="unknown check kind 'ftp'; known: port, hostres, process"):
         checks.module("ftp")
 
 

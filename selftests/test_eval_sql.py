@@ -262,3 +262,95 @@ def test_a_bare_value_is_read_in_the_unit_its_condition_is_written_in(
     result = sql.evaluate(sql_case({"scalar": {"crit": "> 24 h"}}), scalar(value))
     assert result.verdict is verdict, result
     assert result.actual == f"{value} h"
+
+
+# equal: runbook 001 §4, 总费用 - 总还款 = 净余额 to the cent, computed against stored
+EQUAL = {"equal": {"columns": ["computed", "stored"]}}
+
+
+def pair(computed: Any, stored: Any, columns: tuple[str, ...] = ("computed", "stored")) -> Rows:
+    return Rows(columns, ((computed, stored),), False)
+
+
+@pytest.mark.parametrize(
+    ("expect", "obs", "verdict", "text"),
+    [
+        pytest.param(
+            EQUAL,
+            pair(Decimal("266481.41"), Decimal("266481.41")),
+            OK,
+            "computed=266481.41, stored=266481.41",
+            id="equal-decimals",
+        ),
+        # a float SUM's noise below the cent is rounded away ...
+        pytest.param(EQUAL, pair(266481.41000000003, 266481.41), OK, "266481.41", id="float-noise"),
+        pytest.param(EQUAL, pair("1043.45", 1043.45), OK, "1043.45", id="text-against-real"),
+        pytest.param(EQUAL, pair(0, "0.00"), OK, "computed=0.00", id="zero"),
+        # ... a cent is not, either way
+        pytest.param(
+            EQUAL,
+            pair(266481.41, 266481.42),
+            CRIT,
+            "computed - stored = -0.01: the amounts differ",
+            id="one-cent-more-stored",
+        ),
+        pytest.param(
+            EQUAL, pair(Decimal("100.01"), Decimal("100.00")), CRIT, "= 0.01", id="one-cent-less"
+        ),
+        # half a cent rounds half up: 0.005 -> 0.01
+        pytest.param(EQUAL, pair("10.005", "10.01"), OK, "computed=10.01", id="half-up"),
+        pytest.param(
+            {"equal": {"columns": ["computed", "stored"], "places": 0}},
+            pair("100.4", "100"),
+            OK,
+            "computed=100, stored=100",
+            id="whole-units",
+        ),
+        pytest.param(EQUAL, pair(None, 1), CRIT, "computed is not a number", id="null-computed"),
+        pytest.param(EQUAL, pair(1, "n/a"), CRIT, "stored is not a number", id="text-stored"),
+        pytest.param(
+            EQUAL,
+            pair(1, 1, ("total", "stored")),
+            CRIT,
+            "the query has no column 'computed'",
+            id="missing-column",
+        ),
+        pytest.param(EQUAL, Rows(("computed", "stored"), (), False), CRIT, "no row", id="no-rows"),
+    ],
+)
+def test_sql_equal(expect: dict[str, Any], obs: Rows, verdict: Verdict, text: str) -> None:
+    assert_result(sql.evaluate(sql_case(expect), obs), verdict, text)
+
+
+def test_sql_equal_expected_text() -> None:
+    assert sql.expected(sql_case(EQUAL)) == "computed = stored to 2 decimal place(s)"
+
+
+@pytest.mark.parametrize(
+    ("expect", "message"),
+    [
+        pytest.param(
+            {"equal": {"columns": ["a", "a"]}}, "name two different columns", id="same-twice"
+        ),
+        pytest.param({"equal": {"columns": ["a"]}}, "columns", id="one-column"),
+        pytest.param(
+            {"equal": {"columns": ["a", "b"]}, "scalar": {"crit": "<= 0"}},
+            "give exactly one of no_rows, row_count, scalar, equal",
+            id="with-scalar",
+        ),
+        pytest.param({"equal": {"columns": ["a", "b"], "tolerance": 0.01}}, "tolerance", id="tol"),
+    ],
+)
+def test_sql_equal_rejected(expect: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        sql_case(expect)
+
+
+def test_figures_are_reported_not_judged() -> None:
+    case = sql_case({"figures": True})
+    cols = ("total_orders", "total_gmv")
+    shown = sql.evaluate(case, Rows(cols, ((12, Decimal("3456.70")),), False))
+    assert shown.verdict is Verdict.OK
+    assert shown.actual == "total_orders=12, total_gmv=3456.70"
+    empty = sql.evaluate(case, Rows(cols, (), False))
+    assert empty.verdict is Verdict.CRIT and empty.message == "the query returned no figures"

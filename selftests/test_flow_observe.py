@@ -113,6 +113,15 @@ def test_the_token_goes_to_every_download_and_is_a_secret_from_then_on(api: Api)
     assert login.excerpt == '{"code":0,"data":{"access_token":"***","refresh_token":"***"}}'
 
 
+def test_a_flow_of_one_step_is_run(api: Api) -> None:
+    """Its budget is exactly its one step's limit: the step starts, not 'budget ran out'."""
+    check = copy.deepcopy(FLOW) | {"base_url": api.url}
+    check["steps"] = [s for s in check["steps"] if s["name"] == "login"]
+    check["steps"][0].pop("proof", None)
+    (login,) = run(make_case(check, databases=DBS))
+    assert (login.sent, login.status) == (True, 200)
+
+
 def test_a_failed_login_sends_no_download(api: Api) -> None:
     api.answers["/api/user/login"] = lambda _h: (200, {"code": 1, "msg": "用户名或密码错误"})
     _, customer, user = run(no_proofs(api))

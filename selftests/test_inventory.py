@@ -153,9 +153,9 @@ REJECTED = [
     ),
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
-        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", on_timeout: WARN}',
-        "checks[0].on_timeout: Input should be 'UNKNOWN' or 'CRIT' (got 'WARN')",
-        id="on-timeout-warn",
+        '{step: "1.1", kind: http, name: w, url: "http://127.0.0.1/", on_timeout: OK}',
+        "checks[0].on_timeout: Input should be 'UNKNOWN', 'CRIT' or 'WARN' (got 'OK')",
+        id="on-timeout-ok",
     ),
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
@@ -286,7 +286,7 @@ REJECTED = [
     pytest.param(
         '{step: "1.1", kind: port, port: 3306}',
         '{step: "1.1", kind: log, name: l, path: /var/log/x.log}',
-        "give success or failure: a log check must be able to fail",
+        "give success, failure, known or counted: a log check must be able to fail",
         id="log-that-cannot-fail",
     ),
     pytest.param(

@@ -27,7 +27,15 @@ ALL_COMPONENTS = {
     "s3",
     "console",
     "alerts",
-    "creditpilot",
+    "creditpilot",  # runbook 001
+    "mindguard",  # runbook 002: its API, nginx and simulated users
+    "mindguard-nginx",
+    "mindguard-client",
+    "prometheus",  # the lab's metrics: scrapes the runbooks' apps
+    "feishu-open",  # runbook 003: the Feishu open platform stand-in
+    "datasync",
+    "ctea",  # runbook 004: the Node app under pm2, its stand-ins, its own Redis
+    "ctea-redis",
     *(app.component for app in JAVA_APPS),
 }
 
@@ -216,6 +224,21 @@ def test_secrets_file_is_private_and_never_printed(lab: Lab) -> None:
         "LAB_WECOM_KEY",
         "THQH_API_USERNAME",
         "THQH_API_PASSWORD",
+        "CTEA_JWT_SECRET",
+        "CTEA_IIKO_API_KEY",
+        "MINDGUARD_DB_PASSWORD",
+        "MINDGUARD_MONITOR_PASSWORD",
+        "CREDITPILOT_SECRET_KEY",
+        "CREDITPILOT_ADMIN_PASSWORD",
+        "CREDITPILOT_ACCOUNTANT_USERNAME",
+        "CREDITPILOT_ACCOUNTANT_PASSWORD",
+        "CREDITPILOT_SENTRY_KEY",
+        "CREDITPILOT_GOOGLE_SA_KEY",
+        "CREDITPILOT_DOCPARSER_API_KEY",
+        "XUNJIAN_ENV_HASH_KEY",
+        "DATASYNC_MYSQL_PASSWORD",
+        "DATASYNC_FEISHU_APP_SECRET",
+        "DATASYNC_BACKUP_PASSWORD",
     }
     for command in ("up", "status"):
         result = subprocess.run(

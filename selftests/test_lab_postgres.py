@@ -26,7 +26,7 @@ from xunjian.lab.component import Context
 from xunjian.lab.paths import LabPaths
 from xunjian.lab.postgres import PG_USER, Postgres
 from xunjian.lab.sshd import Sshd
-from xunjian.lab.topology import CREDITPILOT, CTEA_PG, PG_PORT
+from xunjian.lab.topology import CREDITPILOT, CTEA, CTEA_PG, DATASYNC, MINDGUARD, PG_PORT
 
 pytestmark = pytest.mark.lab
 
@@ -180,11 +180,14 @@ def test_creditpilot_sqlite_file(tmp_path: Path) -> None:
     assert [p.name for p in paths.creditpilot_db.parent.iterdir()] == ["smart_loan_manager.db"]
 
 
-def test_sshd_and_ssh_config_reach_the_creditpilot_host(tmp_path: Path) -> None:
+def test_sshd_and_ssh_config_reach_every_runbook_host(tmp_path: Path) -> None:
     paths = LabPaths(tmp_path)
     paths.ensure()
     sshd = Sshd(Context(paths))
     sshd.prepare()
-    assert (CREDITPILOT, 2222) in sshd.listen()
-    assert f"ListenAddress {CREDITPILOT}\n" in sshd.config.read_text()
-    assert paths.ssh_config.read_text().startswith("Host 127.0.10.* 127.0.11.*\n")
+    for addr in (CREDITPILOT, MINDGUARD, DATASYNC, CTEA):
+        assert (addr, 2222) in sshd.listen()
+        assert f"ListenAddress {addr}\n" in sshd.config.read_text()
+    assert len(sshd.listen()) <= 16  # one sshd listens on at most 16 addresses
+    first = paths.ssh_config.read_text().splitlines()[0]
+    assert first == "Host 127.0.10.* 127.0.11.* 127.0.12.* 127.0.13.* 127.0.14.*"

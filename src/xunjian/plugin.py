@@ -12,7 +12,7 @@ from typing import get_args
 
 import pytest
 
-from xunjian import checks, guard
+from xunjian import checks, guard, notifying
 from xunjian.alerts import check_secrets as alert_secrets
 from xunjian.checks import log
 from xunjian.history import memo
@@ -183,6 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(e)) from None
     config.stash[CASES] = cases
     memo.use(history_path(config, settings))  # what checks kept from the last run
+    notifying.use(bool(config.getoption("notify")))  # checks that send (webhook) may send
     gc.freeze()  # the inventory lives as long as the run: no GC pass need walk it again
     config.pluginmanager.register(Prefetch(config), "xunjian-prefetch")
     if not hasattr(config, "workerinput"):  # reports are written by the controller only

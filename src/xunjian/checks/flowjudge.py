@@ -74,7 +74,9 @@ def _outcome(index: int, step: FlowStep, record: CallRecord) -> StepOutcome:
     answer = _answer(step, record)
     problems = call_problems(step, record)
     if problems:
-        verdict = Verdict.UNKNOWN if record.timed_out else Verdict.CRIT
+        # on_failure grades an answer; a call nobody answered is CRIT (UNKNOWN if timed out)
+        answered = Verdict[step.on_failure] if record.status is not None else Verdict.CRIT
+        verdict = Verdict.UNKNOWN if record.timed_out else answered
         return StepOutcome(index, step, record, verdict, "; ".join(problems), answer, True)
     if step.proof is None or record.proof is None:
         return StepOutcome(index, step, record, Verdict.OK, "", answer)

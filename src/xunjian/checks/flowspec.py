@@ -125,6 +125,12 @@ class FlowStep(Model):
     )
     proof: Proof | None = None
     timeout: float | None = Field(None, gt=0, le=600, description="seconds for this call")
+    on_failure: Literal["CRIT", "WARN"] = Field(
+        "CRIT",
+        description="the verdict of this call answering otherwise than expected; WARN where the "
+        "runbook rates it a warning (runbook 001 §9: 认证失效, a refused login, is WARNING); the "
+        "steps that need its captures are not run",
+    )
 
     @model_validator(mode="after")
     def _sound(self) -> FlowStep:

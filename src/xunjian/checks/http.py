@@ -44,10 +44,16 @@ class HttpCheck(CheckBase):
     latency: Threshold | None = Field(
         None, description='e.g. {warn: "> 500 ms", crit: "> 1000 ms"} (runbook 002 §2)'
     )
-    on_timeout: Literal["UNKNOWN", "CRIT"] = Field(
+    on_timeout: Literal["UNKNOWN", "CRIT", "WARN"] = Field(
         "UNKNOWN",
-        description="the verdict when no answer comes within the timeout; CRIT where the "
-        "runbook says so (runbook 001 §2: no answer within 5 s is CRIT)",
+        description="the verdict when no answer comes within the timeout; CRIT or WARN where "
+        "the runbook says so (runbook 001 §2: no answer within 5 s is CRIT; §9: API超时 of the "
+        "data endpoints is a WARNING)",
+    )
+    on_failure: Literal["CRIT", "WARN"] = Field(
+        "CRIT",
+        description="the verdict of an answer that fails an expectation, or of no answer; WARN "
+        "where the runbook rates it a warning (runbook 001 当前告警: Prometheus not configured)",
     )
     verify_tls: bool = True
     via: Literal["runner", "host"] = Field(
@@ -78,6 +84,7 @@ class HttpObservation:
     body: str
     elapsed_ms: float
     error: str | None = None
+    timed_out: bool = False  # no answer within the timeout (on_timeout decides)
 
 
 def _spec(case: CheckCase) -> HttpCheck:
@@ -124,7 +131,9 @@ def _from_host(case: CheckCase) -> HttpObservation:
     if answer.status is None:
         if answer.timed_out and spec.on_timeout == "UNKNOWN":
             raise ObservationError(f"{spec.method} {spec.url} (from the host): {answer.error}")
-        return HttpObservation(None, "", "", answer.elapsed_ms, f"from the host: {answer.error}")
+        return HttpObservation(
+            None, "", "", answer.elapsed_ms, f"from the host: {answer.error}", answer.timed_out
+        )
     return HttpObservation(answer.status, answer.status_line, answer.body, answer.elapsed_ms)
 
 
@@ -139,8 +148,8 @@ def observe(case: CheckCase) -> HttpObservation:
     try:
         return endpoints.within(address, port, case.timeout, said, lambda: _request(case))
     except endpoints.Silent as e:
-        if spec.on_timeout == "CRIT":
-            return HttpObservation(None, "", "", case.timeout * 1000, str(e))
+        if spec.on_timeout != "UNKNOWN":
+            return HttpObservation(None, "", "", case.timeout * 1000, str(e), True)
         raise
 
 
@@ -201,8 +210,11 @@ def _json_problems(spec: HttpCheck, body: str) -> list[str]:
 def evaluate(case: CheckCase, obs: HttpObservation) -> Result:
     spec = _spec(case)
     exp = expected(case)
+    failed = Verdict.WARN if spec.on_failure == "WARN" else Verdict.CRIT
     if obs.status is None:
-        return Result.crit(exp, obs.error or "no answer", f"{spec.url} does not answer")
+        if obs.timed_out and spec.on_timeout in ("CRIT", "WARN"):
+            failed = Verdict[spec.on_timeout]
+        return Result(failed, exp, obs.error or "no answer", f"{spec.url} does not answer")
     actual = f"{obs.status_line} in {obs.elapsed_ms:.0f} ms"
     problems = []
     if obs.status not in spec.status:
@@ -215,7 +227,7 @@ def evaluate(case: CheckCase, obs: HttpObservation) -> Result:
     if band is not None and band.verdict is Verdict.CRIT:
         problems.append(f"latency {band.message}")
     if problems:
-        return Result.crit(exp, actual, "; ".join(problems))
+        return Result(failed, exp, actual, "; ".join(problems))
     if band is not None and band.verdict is Verdict.WARN:
         return Result.warn(exp, actual, f"latency {band.message}")
     return Result.ok(exp, actual)

@@ -1,5 +1,7 @@
 """log: the last N lines of a file show the success marker and no failure marker, and the file
-is fresh.
+is fresh. Known failures (``known``) are reported each with the runbook's own remedy (runbook
+003 §8: ``91403`` -> 将机器人加入目标多维表，并授予相应权限), and lines of a kind (``counted``:
+rate-limit errors, §8.5) are counted against WARN/CRIT limits.
 
 The file may be found from the database, as runbook 000 row 1.3 says: the rsync log directory is
 the parent of the path stored in ``thqh.Location``. That query runs before the host's batch.
@@ -8,6 +10,7 @@ the parent of the path stored in ``thqh.Location``. That query runs before the h
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +24,9 @@ from xunjian.inventory.model import CheckBase, Model
 from xunjian.observe import db, deadline
 from xunjian.observe.facts import Fact, FileStat, Stat, Tail
 from xunjian.observe.host import probe_for
+from xunjian.observe.newest_tail import NewestTail
 from xunjian.result import ObservationError, Result, Verdict
+from xunjian.threshold import Threshold
 
 ORDER = 40
 
@@ -31,6 +36,33 @@ class PathFromSql(Model):
     query: str = Field(description="returns one path in the first column of the first row")
     parent: int = Field(1, ge=0, le=10, description="how many directories to go up from that path")
     relative: str = Field(description="the log file below that directory")
+
+
+class KnownFailure(Model):
+    """A failure the runbook knows, with what to do about it (runbook 003 §8)."""
+
+    match: list[str] = Field(min_length=1, description="substrings (any case), any of them")
+    remedy: str = Field(description="the runbook's own 处理 text, verbatim")
+    verdict: Literal["CRIT", "WARN"] = "CRIT"
+
+
+class CountedLines(Model):
+    """Lines of a kind counted in the tail, judged by limits (runbook 003 §8.5: rate limits)."""
+
+    name: str = Field(description="what the lines are, e.g. rate-limit errors")
+    match: str = Field(description="a regex (any case) a counted line matches")
+    count: Threshold
+    remedy: str = ""
+
+    @model_validator(mode="after")
+    def _valid(self) -> CountedLines:
+        try:
+            re.compile(self.match)
+        except re.error as e:
+            raise ValueError(f"match: not a regular expression ({e})") from None
+        if self.count.family != "number":
+            raise ValueError('count takes plain numbers, e.g. {warn: "> 0", crit: "> 10"}')
+        return self
 
 
 class LogCheck(CheckBase):
@@ -49,13 +81,25 @@ class LogCheck(CheckBase):
     max_age: Age | None = Field(
         None, description="the file's age (mtime, host clock), e.g. 36h or {warn: '> 26 h', ...}"
     )
+    newest: str | None = Field(
+        None,
+        pattern=r"^[^/]+$",
+        description="the path is a directory: judge its newest file whose name matches this "
+        "glob, e.g. Server_*.log (a log started afresh with each run)",
+    )
+    known: list[KnownFailure] = Field(
+        default_factory=list, description="known failures, each reported with its remedy"
+    )
+    counted: list[CountedLines] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_path(self) -> LogCheck:
         if (self.path is None) == (self.path_from_sql is None):
             raise ValueError("give exactly one of path, path_from_sql")
-        if not self.success and not self.failure:
-            raise ValueError("give success or failure: a log check must be able to fail")
+        if not (self.success or self.failure or self.known or self.counted):
+            raise ValueError(
+                "give success, failure, known or counted: a log check must be able to fail"
+            )
         return self
 
     def databases(self) -> list[str]:
@@ -94,6 +138,8 @@ def derive_path(stored: str, parent: int, relative: str) -> str:
 def expected(case: CheckCase) -> str:
     spec = _spec(case)
     parts = [f"the last {spec.lines} lines"]
+    if spec.newest:
+        parts = [f"the last {spec.lines} lines of the newest {spec.newest}"]
     if spec.decide == "newest":
         marks = " / ".join(repr(m) for m in [spec.success, *spec.failure] if m)
         parts.append(f"end (newest of {marks}) in {spec.success!r}")
@@ -102,6 +148,11 @@ def expected(case: CheckCase) -> str:
             parts.append(f"contain {spec.success!r}")
         if spec.failure:
             parts.append("and no " + " / ".join(repr(f) for f in spec.failure))
+    if spec.known:
+        parts.append(
+            "and no known failure (" + " / ".join(m for k in spec.known for m in k.match) + ")"
+        )
+    parts += [f"{c.name}: {threshold.describe(c.count)}" for c in spec.counted]
     text = " ".join(parts)
     if spec.max_age:
         text += f"; file age {threshold.describe(spec.max_age)}"
@@ -151,6 +202,8 @@ def reset() -> None:
 def facts(case: CheckCase) -> list[Fact[Any]]:
     spec = _spec(case)
     path = locate(case)
+    if spec.newest:
+        return [NewestTail(path, spec.newest, spec.lines)]
     return [Tail(path, spec.lines), *([Stat(path)] if spec.max_age else [])]
 
 
@@ -162,6 +215,11 @@ def observe(case: CheckCase) -> LogObservation:
     spec = _spec(case)
     path = locate(case)
     probe = probe_for(case)
+    if spec.newest:
+        found = probe.get(NewestTail(path, spec.newest, spec.lines))
+        if found is None:
+            return LogObservation(posixpath.join(path, spec.newest), None)
+        return LogObservation(found.path, found.lines, found.stat if spec.max_age else None)
     lines = probe.get(Tail(path, spec.lines))
     stat = probe.get(Stat(path)) if spec.max_age and lines is not None else None
     return LogObservation(path, lines, stat)
@@ -191,6 +249,29 @@ def _human(seconds: int) -> str:
     return f"{seconds / 86400:.1f} d"
 
 
+def _known(spec: LogCheck, lines: tuple[str, ...]) -> Result | None:
+    """Known failures and counted lines in the tail, each with its remedy; None: none."""
+    found: list[tuple[Verdict, str, tuple[str, ...]]] = []
+    for k in spec.known:
+        hits = [ln for ln in lines if any(m.lower() in ln.lower() for m in k.match)]
+        if hits:
+            said = f"{'/'.join(k.match)} x{len(hits)}: {k.remedy}"
+            found.append((Verdict[k.verdict], said, (hits[-1].strip(), f"处理: {k.remedy}")))
+    for c in spec.counted:
+        rx = re.compile(c.match, re.IGNORECASE)
+        hits = [ln for ln in lines if rx.search(ln)]
+        band = threshold.judge(c.count, len(hits))
+        if band.verdict is not Verdict.OK:
+            said = f"{len(hits)} {c.name} ({band.message})" + (f": {c.remedy}" if c.remedy else "")
+            found.append((band.verdict, said, tuple(h.strip() for h in hits[-2:])))
+    if not found:
+        return None
+    worst = Verdict.CRIT if any(v is Verdict.CRIT for v, _, _ in found) else Verdict.WARN
+    details = tuple(d for _, said, more in found for d in (said, *more))
+    message = "; ".join(said for _, said, _ in found)
+    return Result(worst, "", f"{len(found)} known failure kind(s) in the tail", message, details)
+
+
 def evaluate(case: CheckCase, obs: LogObservation) -> Result:
     spec = _spec(case)
     exp = f"{obs.path}: {expected(case)}"
@@ -200,6 +281,9 @@ def evaluate(case: CheckCase, obs: LogObservation) -> Result:
         # no line to judge: a failure-only check must not pass on a log that says nothing
         actual = "(empty file)" if not obs.lines else f"({len(obs.lines)} blank line(s))"
         return Result.crit(exp, actual, "the log is empty: nothing was logged to judge")
+    known = _known(spec, obs.lines)
+    if known is not None:
+        return Result(known.verdict, exp, known.actual, known.message, known.details)
     bad = tuple(line for line in obs.lines if any(f in line for f in spec.failure))
     last = obs.lines[-1].strip()
     if spec.decide == "newest":

@@ -1,12 +1,16 @@
 """sql: a read-only query whose rows, row count or scalar must meet the runbook's standard.
 
 The same check runs on MySQL/MariaDB, PostgreSQL and SQLite (:mod:`xunjian.observe.db`); the
-row count and the scalar are judged by the one threshold type (:mod:`xunjian.threshold`).
+row count and the scalar are judged by the one threshold type (:mod:`xunjian.threshold`);
+``equal`` compares two columns of the first row as exact decimals at a fixed number of places
+(runbook 001 §4: 总费用 - 总还款 = 净余额 to the cent, the computed figure against the stored one);
+``figures`` judges nothing: it reads the first row's columns into the report as figures (runbook
+004 Appendix B: today's orders, coupon statistics), and fails only when they cannot be read.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -25,19 +29,50 @@ from xunjian.threshold import Threshold
 ORDER = 30
 
 
+class Equal(Model):
+    """Two columns of the first row hold the same amount, compared as decimals rounded (half
+    up) to ``places``: a figure computed in the query against the one the application stores."""
+
+    columns: list[Ident] = Field(
+        min_length=2,
+        max_length=2,
+        description="[computed, stored]: two column names of the query's first row",
+    )
+    places: int = Field(
+        2,
+        ge=0,
+        le=12,
+        description="decimal places compared (2: to the cent); a float sum's noise below them "
+        "is rounded away, a one-cent difference is not",
+    )
+
+    @model_validator(mode="after")
+    def _two(self) -> Equal:
+        if self.columns[0] == self.columns[1]:
+            raise ValueError(f"columns: name two different columns (got {self.columns[0]!r} twice)")
+        return self
+
+
 class SqlExpect(Model):
     no_rows: Literal[True] | None = None
     row_count: Threshold | None = None
     scalar: Threshold | None = None
+    equal: Equal | None = None
+    figures: Literal[True] | None = Field(
+        None, description="report the first row's columns as figures; no judgement"
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SqlExpect:
-        chosen = [k for k in ("no_rows", "row_count", "scalar") if getattr(self, k) is not None]
+        chosen = [k for k in EXPECTATIONS if getattr(self, k) is not None]
         if len(chosen) != 1:
             raise ValueError(
-                f"give exactly one of no_rows, row_count, scalar (got {chosen or 'none'})"
+                f"give exactly one of {', '.join(EXPECTATIONS)} (got {chosen or 'none'})"
             )
         return self
+
+
+EXPECTATIONS = ("no_rows", "row_count", "scalar", "equal", "figures")
 
 
 class SqlCheck(CheckBase):
@@ -76,6 +111,11 @@ def expected(case: CheckCase) -> str:
     e = _spec(case).expect
     if e.no_rows:
         return "the query returns no rows"
+    if e.figures:
+        return "figures for the report: the first row's columns"
+    if e.equal:
+        a, b = e.equal.columns
+        return f"{a} = {b} to {e.equal.places} decimal place(s)"
     what, limits = _compared(e)
     return f"{what}: {threshold.describe(limits)}"
 
@@ -133,6 +173,12 @@ def evaluate(case: CheckCase, rows: Rows) -> Result:
         return Result.crit(
             exp, f"{n}{'+' if rows.truncated else ''} row(s)", f"{n} violating row(s)", details
         )
+    if e.equal:
+        return _equal(e.equal, exp, rows)
+    if e.figures:
+        if n == 0:
+            return Result.crit(exp, "no rows", "the query returned no figures")
+        return Result.ok(exp, format_rows(rows, 1)[0])
     what, limits = _compared(e)
     if e.row_count is not None:
         if rows.truncated:
@@ -169,3 +215,29 @@ def _number(raw: object) -> Decimal:
     if not number.is_finite():
         raise ValueError(raw)
     return number
+
+
+def _equal(e: Equal, exp: str, rows: Rows) -> Result:
+    """The two columns of the first row, rounded to ``places``, must be the same number."""
+    missing = [c for c in e.columns if c not in rows.columns]
+    if missing:
+        return Result.crit(
+            exp,
+            f"columns {', '.join(rows.columns) or 'none'}",
+            f"the query has no column {', '.join(repr(c) for c in missing)}",
+        )
+    if not rows.rows:
+        return Result.crit(exp, "no rows", "the query returned no row to compare")
+    first = dict(zip(rows.columns, rows.rows[0], strict=False))
+    step = Decimal(1).scaleb(-e.places)
+    values: list[Decimal] = []
+    for name in e.columns:
+        try:
+            values.append(_number(first[name]).quantize(step, ROUND_HALF_UP))
+        except ValueError:
+            return Result.crit(exp, f"{name}={cell(first[name])}", f"{name} is not a number")
+    (a, b), (na, nb) = values, e.columns
+    actual = f"{na}={a:f}, {nb}={b:f}"
+    if a == b:
+        return Result.ok(exp, actual)
+    return Result.crit(exp, actual, f"{na} - {nb} = {a - b:f}: the amounts differ")

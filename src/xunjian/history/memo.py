@@ -32,6 +32,11 @@ def use(path: Path | None) -> None:
         _path, _memos = path, None
 
 
+def current() -> History | None:
+    """The run's history file (None: this run keeps none): for checks that read past runs."""
+    return History(_path) if _path is not None else None
+
+
 def previous(case: CheckCase) -> dict[str, Any] | None:
     """The memo this check left in the latest recorded run that has one; None if none."""
     global _memos

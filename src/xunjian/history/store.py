@@ -199,6 +199,19 @@ class History:
                 found[check_id].append(Seen(Verdict(verdict), datetime.fromisoformat(at)))
         return found
 
+    def results_since(self, since: datetime) -> list[tuple[int, str, Verdict]]:
+        """Every stored ``(run_id, check_id, verdict)`` of the runs started at or after
+        ``since``, oldest run first ([] without a history file)."""
+        if not self.path.is_file():
+            return []
+        with self._connect() as conn:
+            found = conn.execute(
+                "SELECT r.run_id, r.check_id, r.verdict FROM results r "
+                "JOIN runs u ON u.id = r.run_id WHERE u.started >= ? ORDER BY r.run_id",
+                (_utc(since, "since"),),
+            ).fetchall()
+        return [(run_id, check_id, Verdict(v)) for run_id, check_id, v in found]
+
     def last_memos(self) -> dict[str, dict[str, Any]]:
         """Each check's memo from the latest run that left one ({} without a history file)."""
         if not self.path.is_file():

@@ -4,6 +4,7 @@ history: {path: reports/history.sqlite, keep_days: 90}
 schedule: {biweekly_anchor: 2026-11-20}     # a Friday: biweekly runs on it, every 2 weeks
 env_file: ../.lab/lab.env                   # dotenv syntax, relative to the inventory
 alerts: {channels: {...}, routes: [...]}    # see xunjian.alerts.config
+reports: {markdown: reports/api_validation_report.md}   # a Markdown report of the run
 """
 
 from __future__ import annotations
@@ -41,6 +42,16 @@ class ScheduleConfig(Model):
         return check_anchor(value)
 
 
+class ReportsConfig(Model):
+    markdown: str | None = Field(
+        None,
+        pattern=r"\.md$",
+        description="a Markdown report of this inventory's checks, written at the run's end "
+        "(relative to the run, like history.path), e.g. reports/api_validation_report.md",
+    )
+    title: str = Field("巡检报告", min_length=1, description="the report's heading")
+
+
 class Settings(Model):
     """The run-wide keys of one inventory file."""
 
@@ -50,3 +61,4 @@ class Settings(Model):
         None, description="variables for ${VAR} secrets (dotenv), refused if others can read it"
     )
     alerts: AlertsConfig | None = None
+    reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]

@@ -26,12 +26,18 @@ from xunjian.lab.alertsink import AlertSink
 from xunjian.lab.component import Component, ComponentStatus, Context, LabError
 from xunjian.lab.console import Console
 from xunjian.lab.creditpilot import CreditPilot
+from xunjian.lab.ctea import Ctea
+from xunjian.lab.ctea_redis import CteaRedis
+from xunjian.lab.datasync import DataSync
+from xunjian.lab.feishu_open import FeishuOpen
 from xunjian.lab.install import ensure_installed
 from xunjian.lab.java import JavaService
 from xunjian.lab.mariadb import MariaDB
+from xunjian.lab.mindguard import MindGuard, MindGuardClient, MindGuardWeb
 from xunjian.lab.nginx import Nginx
 from xunjian.lab.paths import LabPaths, default_lab_dir
 from xunjian.lab.postgres import Postgres
+from xunjian.lab.prometheus import Prometheus
 from xunjian.lab.redis import Redis
 from xunjian.lab.s3 import S3
 from xunjian.lab.sshd import Sshd
@@ -58,10 +64,20 @@ class Lab:
             self.s3,
             self.postgres,
             Sshd(self.ctx),
+            CteaRedis(self.ctx),  # runbook 004: the CTEA platform's own Redis on 127.0.14.1
         ]
         front: list[Component] = [JavaService(self.ctx, app) for app in JAVA_APPS]
         front += [Nginx(self.ctx), Console(self.ctx), AlertSink(self.ctx)]
         front.append(CreditPilot(self.ctx))  # runbook 001: the Flask API on 127.0.11.1
+        front += [FeishuOpen(self.ctx), DataSync(self.ctx)]  # runbook 003 on 127.0.13.1
+        front.append(Ctea(self.ctx))  # runbook 004: the Node service under pm2 on 127.0.14.1
+        # runbook 002: MindGuard's API, its nginx and its simulated users on 127.0.12.1
+        front += [
+            MindGuard(self.ctx, self.mariadb),
+            MindGuardWeb(self.ctx),
+            MindGuardClient(self.ctx),
+        ]
+        front.append(Prometheus(self.ctx))  # the lab's metrics server on 127.0.9.1:9090
         self._phases = (infra, front)
         self.components: dict[str, Component] = {c.name: c for c in (*infra, *front)}
 
@@ -216,8 +232,9 @@ class Lab:
             cmd = process.cmdline(int(entry.name))
             ours = (
                 root in cmd
-                or "-m xunjian.lab.apps." in cmd
-                or (cmd.startswith("redis-server ") and "127.0.10." in cmd)
+                or "/run/xunjian-lab/" in cmd  # DataSync's gunicorn, from its lab venv
+                or "xunjian.lab.apps." in cmd  # -m xunjian.lab.apps.X, gunicorn ...apps.X:app
+                or (cmd.startswith("redis-server ") and ("127.0.10." in cmd or "127.0.14." in cmd))
             )
             if ours and not cmd.startswith(("ssh ", "ssh: ")) and process.alive(int(entry.name)):
                 found.append(int(entry.name))

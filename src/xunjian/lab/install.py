@@ -33,6 +33,10 @@ APT: dict[str, str] = {  # executable -> Debian package
     "sqlite3": "sqlite3",  # the CreditPilot host's database file, read on the host
     "rclone": "rclone",  # runbook 000 part 3: mirrors and diffs the MinIO bucket (actions/)
     "mariadb-dump": "mariadb-client",  # runbook 000 part 3: dumps the wecom database
+    "prometheus": "prometheus",  # the lab's metrics server (127.0.9.1:9090), run by lab/prometheus.py
+    "promtool": "prometheus",  # promrules: `promtool check rules` on the host
+    "node": "nodejs",  # runbook 004: the CTEA platform's Node service (lab/apps/ctea)
+    "npm": "npm",  # installs its packages (pg, redis, prom-client, pm2) from the lock file
 }
 PIP: dict[str, str] = {  # importable module -> PyPI distribution
     "pymysql": "pymysql",
@@ -41,6 +45,13 @@ PIP: dict[str, str] = {  # importable module -> PyPI distribution
     "redis": "redis",
     "psycopg": "psycopg[binary]",
     "cryptography": "cryptography",  # the lab CA
+    # runbook 003: DataSync's venv (system site packages) imports the runbook's packages
+    "gunicorn": "gunicorn",
+    "apscheduler": "apscheduler<4",
+    "croniter": "croniter",
+    "openpyxl": "openpyxl",
+    "sqlalchemy": "sqlalchemy",
+    "pandas": "pandas",
 }
 
 
@@ -89,6 +100,7 @@ UNITS = {
     "mariadb-server": "mariadb",
     "redis-server": "redis-server",
     "postgresql": "postgresql",
+    "prometheus": "prometheus",
 }
 
 

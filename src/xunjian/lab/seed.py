@@ -150,20 +150,55 @@ def seed_postgres(pg: Postgres, admin_password: str, ro_password: str) -> None:
         conn.execute(script)
 
 
+def creditpilot_version() -> int:
+    """The seed's version, kept in the file's ``PRAGMA user_version``: a running lab whose file
+    came from an older files/creditpilot_seed.sql is seeded again (lab/creditpilot.py)."""
+    digest = hashlib.sha256((FILES / "creditpilot_seed.sql").read_bytes()).digest()
+    return int.from_bytes(digest[:3], "big") + 1
+
+
 def seed_creditpilot(paths: LabPaths) -> None:
-    """CreditPilot's SQLite file, made afresh beside the old one and then moved over it."""
+    """CreditPilot's SQLite file, made afresh beside the old one and then moved over it, with
+    its users (runbook 001 §7: an Admin and an Accountant, passwords from the lab secrets,
+    stored hashed), and the app's configuration files (lab/creditpilot_files.py); the
+    workflow logs (/tmp/logs) lose the ERROR lines a test caused."""
+    from werkzeug.security import generate_password_hash
+
+    from xunjian.lab import creditpilot_files, envfile
+
+    secrets = envfile.read_env_file(paths.env_file) if paths.env_file.exists() else {}
     db = paths.creditpilot_db
     db.parent.mkdir(parents=True, exist_ok=True)
     fresh = db.with_name(f".{db.name}.{os.getpid()}.new")
     fresh.unlink(missing_ok=True)
+    users = [
+        ("admin", secrets.get("CREDITPILOT_ADMIN_PASSWORD"), "Admin"),
+        (
+            secrets.get("CREDITPILOT_ACCOUNTANT_USERNAME"),
+            secrets.get("CREDITPILOT_ACCOUNTANT_PASSWORD"),
+            "Accountant",
+        ),
+    ]
     try:
         with closing(sqlite3.connect(fresh)) as conn:
             conn.executescript((FILES / "creditpilot_seed.sql").read_text(encoding="utf-8"))
+            conn.executemany(
+                "INSERT INTO users (username, password_hash, role) VALUES (?, ?, ?)",
+                [(u, generate_password_hash(pw), role) for u, pw, role in users if u and pw],
+            )
+            conn.execute(f"PRAGMA user_version = {creditpilot_version()}")
             conn.commit()
         fresh.chmod(0o644)
         fresh.replace(db)
     finally:
         fresh.unlink(missing_ok=True)
-    errors = db.parent.parent / "logs" / "error.log"  # the app's log (lab/creditpilot.py): empty
+    root = db.parent.parent
+    errors = root / "logs" / "error.log"  # the app's log (lab/creditpilot.py): empty
     errors.parent.mkdir(parents=True, exist_ok=True)
     errors.write_text("")
+    creditpilot_files.write(root, secrets)
+    for log in (paths.fs / "tmp" / "logs").glob("*.log"):  # the workflow logs: no test's errors
+        lines = log.read_text().splitlines(True)
+        kept = [ln for ln in lines if " ERROR " not in ln]
+        if kept != lines:
+            log.write_text("".join(kept))

@@ -15,10 +15,19 @@ CREDITPILOT = "127.0.11.1"  # runbook 001: the CreditPilot host (SQLite file, re
 CREDITPILOT_PORTS = (5000, 8000, 8080)  # Flask server, Accounting API, MCP server (001 snapshot)
 CTEA_PG = "127.0.14.1"  # runbook 004: the CTEA platform's PostgreSQL (TLS only)
 CTEA = CTEA_PG  # runbook 004: the CTEA app server (Node under pm2 on 3000, beside its database)
-MINDGUARD = "127.0.12.1"  # runbook 002: MindGuard's API, database and logs (no hosts in the runbook)
+CTEA_IIKO_PORT = 3101  # the IIKO API stand-in on the CTEA host
+CTEA_PAYMENT_PORT = 3102  # the payment gateway stand-in on the CTEA host
+CTEA_REDIS_PORT = 6379  # the CTEA platform's own Redis, on CTEA
+MINDGUARD = "127.0.12.1"  # runbook 002: MindGuard (its runbook names no hosts)
 DATASYNC = "127.0.13.1"  # runbook 003: the DataSync server (gunicorn on 8000, its MariaDB)
 LAB_INFRA = "127.0.9.1"  # the lab's own services: alert receiver, Prometheus (9090)
+DATASYNC_PORT = 8000  # runbook 003 §4: gunicorn -w 2 -b 0.0.0.0:8000 main:app
+FEISHU_OPEN = LAB_INFRA  # runbook 003: the Feishu open platform stand-in (lab/feishu_open.py)
+FEISHU_OPEN_PORT = 8090
 PROMETHEUS_PORT = 9090
+MINDGUARD_API_PORT = 8000  # runbook 002: the API (gunicorn), scraped at /metrics
+MINDGUARD_WEB_PORT = 80  # runbook 002: the API's web server (nginx, access log)
+CTEA_APP_PORT = 3000  # runbook 004: the Node app, scraped at /metrics
 
 HOSTS: dict[str, str] = {
     "miniapp": MINIAPP,
@@ -49,6 +58,8 @@ SECRET_KEYS = (
     "THQH_MINIO_SECRET_KEY",
     "CTEA_PG_PASSWORD",
     "CTEA_PG_RO_PASSWORD",
+    "CTEA_JWT_SECRET",  # runbook 004 §1.3: the app's JWT_SECRET is derived from it (64 chars)
+    "CTEA_IIKO_API_KEY",  # runbook 004 §1.3: IIKO_API_KEY of the app's .env
     "THQH_API_USERNAME",  # runbook 000 part 2: the sys_user row the weekly flow logs in as
     "THQH_API_PASSWORD",
     # the lab's alert receivers (lab/alertsink.py) and lab.yml's alerts channels
@@ -57,6 +68,25 @@ SECRET_KEYS = (
     "LAB_DINGTALK_TOKEN",
     "LAB_DINGTALK_SECRET",
     "LAB_WECOM_KEY",
+    # runbook 002 MindGuard: the API's database account and the checks' read-only one
+    "MINDGUARD_DB_PASSWORD",
+    "MINDGUARD_MONITOR_PASSWORD",
+    # runbook 001 CreditPilot: its Flask secret (sessions, tokens), its users (§7 RBAC) and the
+    # key in its SENTRY_DSN (lab/creditpilot_files.py)
+    "CREDITPILOT_SECRET_KEY",
+    "CREDITPILOT_ADMIN_PASSWORD",
+    "CREDITPILOT_ACCOUNTANT_USERNAME",
+    "CREDITPILOT_ACCOUNTANT_PASSWORD",
+    "CREDITPILOT_SENTRY_KEY",
+    # runbook 001 §6: the API credentials in the Flask app's environment (lab/creditpilot_env.py)
+    # and the key of the keyed hashes the environ and env_backup checks remember (the runner's)
+    "CREDITPILOT_GOOGLE_SA_KEY",
+    "CREDITPILOT_DOCPARSER_API_KEY",
+    "XUNJIAN_ENV_HASH_KEY",
+    # runbook 003 DataSync: its MySQL account and its Feishu app's secret (lab/datasync.py)
+    "DATASYNC_MYSQL_PASSWORD",
+    "DATASYNC_FEISHU_APP_SECRET",
+    "DATASYNC_BACKUP_PASSWORD",  # the account that dumps datasync (§10; RELOAD for a consistent dump)
 )
 
 

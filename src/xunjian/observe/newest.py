@@ -27,12 +27,14 @@ class Newest(Fact[FileStat | None]):
 
     directory: str
     glob: str
+    type: str = "f"  # find's -type: f files, d directories (runbook 004's /app/backup_*)
 
     def command(self) -> str:
         d, g = shlex.quote(self.directory), shlex.quote(self.glob)
+        t = "d" if self.type == "d" else "f"
         return (
             f"if [ ! -d {d} ]; then exit {MISSING_RC}; fi; "
-            f"LC_ALL=C find -L {d} -mindepth 1 -maxdepth 1 -type f -name {g} "
+            f"LC_ALL=C find -L {d} -mindepth 1 -maxdepth 1 -type {t} -name {g} "
             "-exec stat -L -c '%Y %s %n' -- {} + && date +%s"
         )
 
@@ -53,7 +55,8 @@ class Newest(Fact[FileStat | None]):
             newest = max(found, default=None)
             if newest is None:
                 return None
-            return NewestStat("regular file", newest[2], newest[0], int(now), newest[1], len(found))
+            kind = "directory" if self.type == "d" else "regular file"
+            return NewestStat(kind, newest[2], newest[0], int(now), newest[1], len(found))
         except ValueError:
             raise ObservationError(
                 f"`{self.describe()}` printed something unexpected: {section.stdout[:120]!r}"

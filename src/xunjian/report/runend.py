@@ -25,7 +25,7 @@ from xunjian.history.status import Seen, status
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.settings import Settings
 from xunjian.outcome import PREFIX
-from xunjian.report import fields
+from xunjian.report import fields, markdown
 from xunjian.report.allure_env import environment, write_categories, write_environment
 from xunjian.report.textfile import CheckSample, write_textfile
 from xunjian.result import Verdict
@@ -52,6 +52,7 @@ class RunEnd:
     past: dict[str, list[Seen]] = field(default_factory=dict)
     phrases: dict[str, str] = field(default_factory=dict)  # nodeid -> phrase, until teardown
     memos: dict[str, dict[str, Any]] = field(default_factory=dict)  # for the next run
+    rows: dict[str, markdown.Row] = field(default_factory=dict)  # for reports.markdown
     said: list[str] = field(default_factory=list)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     clock: float = field(default_factory=time.monotonic)
@@ -90,6 +91,7 @@ class RunEnd:
         if phrase:
             report.user_properties.append((PREFIX + "history", phrase))
             self.phrases[report.nodeid] = phrase
+        self.rows[cid] = markdown.Row.of(cid, f, phrase)
         level = level_of(case.step.level if case else None, f.get("severity", ""))
         self.items[cid] = AlertItem(
             cid, f["system"], f["host"], f["step"], f["title"], f["verdict"],  # type: ignore[arg-type]
@@ -101,6 +103,7 @@ class RunEnd:
             return
         finished = datetime.now(UTC)
         self._record(finished)
+        self._markdown(finished)
         if self.textfile is not None:
             samples = [
                 CheckSample(cid, i.system, i.host, i.step, c.kind if c else "", i.level, v)
@@ -133,6 +136,30 @@ class RunEnd:
         self.said.append(
             f"history: {history.path}" + (f" ({pruned} old runs pruned)" * bool(pruned))
         )
+
+    def _markdown(self, finished: datetime) -> None:
+        """Each inventory's ``reports.markdown``: its checks, in its order (one file may
+        gather several inventories)."""
+        wanted: dict[str, tuple[str, list[Path]]] = {}
+        for path, settings in self.settings.items():
+            if settings.reports.markdown:
+                title, paths = wanted.setdefault(
+                    settings.reports.markdown, (settings.reports.title, [])
+                )
+                paths.append(path)
+        for target, (title, paths) in wanted.items():
+            rows = [
+                self.rows[cid]
+                for cid, case in self.cases.items()
+                if cid in self.rows and case.inventory in paths
+            ]
+            text = markdown.render(title, rows, self.started, finished, [p.name for p in paths])
+            try:
+                markdown.write(Path(target), text)
+            except OSError as e:
+                self.said.append(f"markdown: {target} not written: {e}")
+                continue
+            self.said.append(f"markdown: {target}")
 
     def _alert(self) -> None:
         recovered_ids = {cid for cid, i in self.items.items() if i.history == "recovered"}

@@ -1,7 +1,11 @@
 -- xunjian lab baseline for CreditPilot (runbook 001): db/smart_loan_manager.db on 127.0.11.1.
 -- Written into a new file that then replaces the old one, so a reader never sees half of it.
 -- Healthy as seeded: every table has rows, and for every bill (and so in total)
--- charges - payments = balance (总费用 - 总还款 = 净余额), the totals made from the transactions.
+-- charges - payments = balance (总费用 - 总还款 = 净余额), the totals made from the transactions;
+-- balance_summary holds the application's own figures, which the app keeps up to date in the same
+-- transaction as every transaction it records (apps/creditpilot_app.py, POST /api/transactions).
+-- users (Admin / Accountant, runbook 001 §7 RBAC) is filled by lab/creditpilot.py from the lab
+-- secrets, with password hashes.
 PRAGMA foreign_keys = ON;
 
 CREATE TABLE customers (
@@ -89,3 +93,23 @@ UPDATE bills SET
     total_payments = (SELECT COALESCE(SUM(amount), 0) FROM transactions t
                       WHERE t.bill_id = bills.id AND t.transaction_type = 'payment');
 UPDATE bills SET closing_balance = round(total_charges - total_payments, 2);
+
+-- The application's stored totals (one row): what its dashboard shows as 总费用 / 总还款 / 净余额.
+CREATE TABLE balance_summary (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    total_charges REAL NOT NULL,
+    total_payments REAL NOT NULL,
+    net_balance REAL NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+INSERT INTO balance_summary (id, total_charges, total_payments, net_balance)
+SELECT 1, round(SUM(total_charges), 2), round(SUM(total_payments), 2),
+       round(SUM(total_charges) - SUM(total_payments), 2)
+FROM bills;
+
+CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('Admin', 'Accountant'))
+);

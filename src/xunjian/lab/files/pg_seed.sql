@@ -5,7 +5,8 @@
 SET ROLE ctea_admin;
 
 DROP VIEW IF EXISTS orders;
-DROP TABLE IF EXISTS "order", iiko_sync_log CASCADE;
+DROP TABLE IF EXISTS "order", iiko_sync_log, coupon_template, coupon_instance,
+    member_points_history, product_option_group, product_option_item CASCADE;
 DROP SCHEMA IF EXISTS drizzle CASCADE;
 
 -- The runbook's queries name the table "order" (5.2, appendix B).
@@ -72,7 +73,73 @@ VALUES
     ('stock', 'SUCCESS', 97, NULL, now() - interval '10 minutes',
      now() - interval '10 minutes' + interval '11 seconds', now() - interval '10 minutes');
 
--- Migration history as drizzle-kit keeps it (runbook 2.2, 3.1).
+-- Coupons (runbook 5.4, appendix B). coupon_instance.code is the key a coming migration makes
+-- unique, template_id the foreign key it adds (3.2.2, 3.2.3): no duplicates, no orphans here.
+CREATE TABLE coupon_template (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    discount_amount numeric(12, 2) NOT NULL
+);
+INSERT INTO coupon_template (id, name, discount_amount) VALUES
+    (1, '新人立减 20', 20.00), (2, '满 300 减 50', 50.00), (3, '会员日 9 折', 0.00);
+CREATE TABLE coupon_instance (
+    id bigserial PRIMARY KEY,
+    template_id bigint NOT NULL,
+    member_id bigint NOT NULL,
+    code text NOT NULL,
+    status text NOT NULL,                 -- ISSUED, USED, EXPIRED
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO coupon_instance (template_id, member_id, code, status, created_at) VALUES
+    (1, 101, 'NEW20-0001', 'USED', now() - interval '10 days'),
+    (1, 102, 'NEW20-0002', 'ISSUED', now() - interval '9 days'),
+    (1, 103, 'NEW20-0003', 'USED', now() - interval '2 days'),
+    (2, 101, 'M300-0001', 'USED', now() - interval '5 hours'),
+    (2, 104, 'M300-0002', 'ISSUED', now() - interval '3 hours'),
+    (3, 105, 'VIP90-0001', 'EXPIRED', now() - interval '40 days');
+
+-- Points (5.4): the balance may never go below zero (the check constraint a migration adds).
+CREATE TABLE member_points_history (
+    id bigserial PRIMARY KEY,
+    member_id bigint NOT NULL,
+    delta integer NOT NULL,
+    balance integer NOT NULL,
+    reason text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO member_points_history (member_id, delta, balance, reason, created_at) VALUES
+    (101, 459, 459, 'order CT-0001', now() - interval '3 days'),
+    (103, 1290, 1290, 'order CT-0003', now() - interval '26 hours'),
+    (101, 215, 674, 'order CT-0004', now() - interval '5 hours'),
+    (101, -200, 474, 'redeem', now() - interval '4 hours'),
+    (104, 780, 780, 'order CT-0005', now() - interval '3 hours');
+
+-- Product option groups (3.3): a group's default item must be one of its own items. The lab
+-- keeps migration 0001's trigger off, so that the invariant is xunjian's to check.
+CREATE TABLE product_option_group (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL,
+    default_item_id bigint
+);
+CREATE TABLE product_option_item (
+    id bigserial PRIMARY KEY,
+    group_id bigint NOT NULL,
+    name text NOT NULL,
+    UNIQUE (group_id, id)
+);
+INSERT INTO product_option_group (id, name, default_item_id) VALUES
+    (1, '甜度', 2), (2, '冰量', 5), (3, '加料', NULL);
+INSERT INTO product_option_item (id, group_id, name) VALUES
+    (1, 1, '无糖'), (2, 1, '半糖'), (3, 1, '全糖'),
+    (4, 2, '去冰'), (5, 2, '少冰'), (6, 2, '正常冰'),
+    (7, 3, '珍珠'), (8, 3, '椰果');
+SELECT setval(pg_get_serial_sequence('coupon_template', 'id'), 3),
+       setval(pg_get_serial_sequence('product_option_group', 'id'), 3),
+       setval(pg_get_serial_sequence('product_option_item', 'id'), 8);
+
+-- Migration history as drizzle-orm's migrator keeps it (runbook 2.2, 3.1): one row per applied
+-- migration of the app's drizzle/meta/_journal.json (lab/apps/ctea/drizzle), hash = sha256 of
+-- the migration's SQL file, created_at = the journal entry's `when`.
 CREATE SCHEMA drizzle;
 CREATE TABLE drizzle.__drizzle_migrations (
     id serial PRIMARY KEY,
@@ -80,9 +147,9 @@ CREATE TABLE drizzle.__drizzle_migrations (
     created_at bigint
 );
 INSERT INTO drizzle.__drizzle_migrations (hash, created_at) VALUES
-    ('0000_initial_schema', (extract(epoch FROM now() - interval '60 days') * 1000)::bigint),
-    ('0001_add_composite_fk', (extract(epoch FROM now() - interval '20 days') * 1000)::bigint),
-    ('0002_iiko_sync_log', (extract(epoch FROM now() - interval '3 days') * 1000)::bigint);
+    ('42b48d3460cf3b07927aa79d29216c9c375937f42f9eefa229384ba13ddca0a4', 1764547200000),
+    ('ffe8b40c38218344bfa6c42e2c2a8ddd91c2e875ea0877c4a1475e4dbcec8527', 1766102400000),
+    ('578d558a1177fca58aa8305f7007cf8a82e83ea955e36604ed1932e6f7441e47', 1767657600000);
 
 -- ctea_ro reads everything and writes nothing.
 GRANT USAGE ON SCHEMA public, drizzle TO ctea_ro;
