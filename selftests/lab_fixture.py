@@ -8,30 +8,23 @@ behind, unless ``XUNJIAN_KEEP_LAB=1`` keeps it up for the next run.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from xunjian.lab import Lab
+from xunjian.lab import Lab, first_backups
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def first_backup(lab: Lab) -> None:
-    """The daily backup-freshness checks (step B3) judge the biweekly backups: a lab without
-    one takes it, for real, as ``bin/daily`` does."""
-    if (lab.paths.root / "backups" / "thqh-enterprise-wechat" / "proven.json").exists():
+    """The daily backup-freshness checks judge the biweekly backups: a lab without them takes
+    them, for real, as ``bin/daily`` does (``python -m xunjian.lab backups``)."""
+    if not first_backups.missing(lab.paths.root):
         return
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "biweekly", "--inventory=inventory/lab.yml",
-         "-p", "no:cacheprovider", "-q", "-o", "addopts=",
-         f"--history={lab.paths.root / 'backup-history.sqlite'}"],
-        cwd=ROOT, env=os.environ | lab.env(), capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, f"the lab's first backup failed:\n{done.stdout[-3000:]}"
+    done = first_backups.take(lab.paths.root, lab.env())
+    assert done.returncode == 0, f"the lab's first backups failed:\n{done.stdout[-3000:]}"
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -31,11 +31,13 @@ import pytest
 import requests
 from test_e2e import Run, daily
 
+from xunjian.history import History
 from xunjian.inventory.load import load
 from xunjian.lab import Lab
 from xunjian.lab import mindguard_data as data
 from xunjian.lab.mindguard import API, WEB, MindGuard, MindGuardWeb
 from xunjian.lab.prometheus import Prometheus
+from xunjian.result import Verdict
 
 pytestmark = pytest.mark.lab
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +45,7 @@ INVENTORY = ROOT / "inventory" / "lab-mindguard.yml"
 CASES = load(INVENTORY)
 TEST = {c.spec.default_name(): f"test_{c.kind}[{c.id}]" for c in CASES}
 PROMQL = [str(c.spec.query) for c in CASES if c.kind == "promql"]
+HEALTH = "mindguard-api-2.2-api-health"
 NOT_FAULTED = {"memory", "disk", "datadir-disk", "db-size"}  # host resources: see the docstring
 MAY_WARN = {"cpu", "slow-queries"}  # a busy shared box; the first run's since-start average
 HTTP = requests.Session()
@@ -60,6 +63,7 @@ def mg(lab: Lab) -> Iterator[MindGuard]:
     app.reseed()
     web.access_log.write_bytes(b"")  # nginx appends (O_APPEND): the window starts now
     yield app
+    lab.start("mindguard-client")
     app.clear_faults()
     app.reseed()
     web.access_log.write_bytes(saved)
@@ -231,16 +235,29 @@ def _streams(n: int, hold: float) -> threading.Thread:
 
 
 # -- the runs ----------------------------------------------------------------------------------
+def _past_runs(tmp: Path, verdicts: list[Verdict]) -> None:
+    """Runs of the 2.2 health check in the shared history, days ago: what `seen-by-checks`
+    (availability as seen by the checks) judges."""
+    history = History(tmp / "history.sqlite")
+    for n, verdict in enumerate(verdicts):
+        at = datetime.now(UTC) - timedelta(days=5, minutes=n)
+        history.record_run(at, at, ["lab-mindguard.yml"], [(HEALTH, verdict, "")])
+
+
 def test_healthy_warn_bands_and_crit_faults(lab: Lab, mg: MindGuard, tmp_path: Path) -> None:
     _burst(60)
     _fresh(lab, risk=30, fn=30)  # enough requests that one slow outlier is not the p95
+    _past_runs(tmp_path, [Verdict.OK] * 150)  # 100 %
     healthy = _run(lab, tmp_path, "healthy")
     assert healthy.returncode == 0, healthy.stdout[-4000:]
-    assert len(healthy.outcomes) == len(CASES) == 38
+    assert len(healthy.outcomes) == len(CASES) == 40
     assert set(healthy.outcomes.values()) == {"passed"}
     assert _warned(healthy) <= _tests(*MAY_WARN), healthy.stdout[-3000:]
 
-    # between WARN and CRIT: each banded figure is WARN, nothing fails
+    # between WARN and CRIT: each banded figure is WARN, nothing fails. The simulated users
+    # stop meanwhile: the access log's windows hold this test's requests only, so a share
+    # of 5xx answers is what the fault makes it (the fixture starts them again)
+    lab.stop("mindguard-client")
     web = cast(MindGuardWeb, lab.components["mindguard-nginx"])
     web.access_log.write_bytes(b"")  # the window: this run's requests
     mg.fault(status_5xx_every=150)  # 2 or 3 of some 310 requests: 0.65-0.97 %
@@ -250,13 +267,14 @@ def test_healthy_warn_bands_and_crit_faults(lab: Lab, mg: MindGuard, tmp_path: P
     _client_faults(lab, slow=0.1, share={"crashed": 0.0025, "js_error": 0.0075})
     _business_faults(lab, checkin_ok=0.925, tasks_done=0.75, risk_right=0.875,
                      sos="(1, NOW() - INTERVAL 2 MINUTE, NOW() - INTERVAL 75 SECOND)")  # fmt: skip
+    _past_runs(tmp_path, [Verdict.CRIT])  # 151 of 152 runs: 99.34 %
     with _busy_cpus():
         warned = _run(lab, tmp_path, "warn")
     assert warned.returncode == 0 and not warned.failed, warned.stdout[-4000:]
     banded = _tests(
         "api-p95", "function-p95", "db-query-p95", "start-time-p95", "page-load-p95",
         "crash-rate", "error-rate", "availability", "checkin-success", "task-completion",
-        "sos-response", "risk-accuracy", "cpu",
+        "sos-response", "risk-accuracy", "cpu", "seen-by-checks",
     )  # fmt: skip
     assert banded <= _warned(warned) <= banded | _tests(*MAY_WARN), warned.stdout[-4000:]
 
@@ -264,6 +282,8 @@ def test_healthy_warn_bands_and_crit_faults(lab: Lab, mg: MindGuard, tmp_path: P
     mg.clear_faults()
     mg.reseed()
     mg.fault(leak_pii=True, housekeeping_off=True)  # before the 5xx/4xx faults could hit these
+    mg.fault(health_down=True)
+    _past_runs(tmp_path, [Verdict.UNKNOWN])  # 152 of 154 runs: 98.7 %
     _calls(3, lambda i: HTTP.post(f"{API}/api/checkin", headers={"X-User": "2"}, timeout=30), 3)
     HTTP.post(f"{API}/api/login", json={"user": "x"}, timeout=30)  # 异常访问
     HTTP.get(f"{API}/api/profile/5", headers={"X-User": "6"}, timeout=30)  # 越权操作
@@ -273,8 +293,8 @@ def test_healthy_warn_bands_and_crit_faults(lab: Lab, mg: MindGuard, tmp_path: P
     web.access_log.write_bytes(b"")
     mg.fault(status_5xx_every=50, status_4xx_every=40)  # 2 % and 2.5 % of them
     _burst(200)
-    mg.fault(latency_ms=1500, fn_delay_ms=600, db_sleep_ms=300, fn_error_every=20, ai_fail_every=10)
-    _fresh(lab, workers=20, risk=40, fn=60)  # 1 in 10 AI calls fails, 1 in 20 functions
+    mg.fault(latency_ms=1500, fn_delay_ms=600, db_sleep_ms=300, fn_error_every=10, ai_fail_every=10)
+    _fresh(lab, workers=20, risk=40, fn=60)  # 1 in 10 AI calls fails, 1 in 10 functions
     _client_faults(lab, slow=0.12, share={"crashed": 0.01, "js_error": 0.02, "api_errors": 0.02})
     _business_faults(lab, checkin_ok=0.85, tasks_done=0.6, risk_right=0.75,
                      sos="(1, NOW() - INTERVAL 90 SECOND, NULL)")  # fmt: skip

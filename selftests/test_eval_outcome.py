@@ -64,6 +64,12 @@ SPECS: dict[str, dict[str, Any]] = {
         "db": "thqh",
         "journal": "/a/meta/_journal.json",
     },
+    "availability": {
+        "kind": "availability",
+        "name": "seen",
+        "checks": ["sys-*"],
+        "value": {"crit": "< 99 %"},
+    },
     "hostres": {"kind": "hostres", "name": "cpu", "resource": "cpu", "use": {"crit": "> 90 %"}},
     "dbhealth": {
         "kind": "dbhealth",

@@ -13,18 +13,24 @@ from xunjian.inventory.load import load
 ROOT = Path(__file__).resolve().parents[1]
 LAB_DIR = "/run/xunjian-lab/root"
 PROMETHEUS = ("http://127.0.9.1:9090", "http://prometheus.example.invalid:9090")
+URLS = dict(
+    (
+        PROMETHEUS,
+        ("http://127.0.12.1/api/health", "http://mindguard-api.example.invalid/api/health"),
+    )
+)
 PLACEHOLDERS = ("mindguard-api.example.invalid", "mindguard-db.example.invalid")
 
 
 def test_lab_mirrors_production_check_for_check() -> None:
     prod = {c.id: c for c in load(ROOT / "inventory" / "mindguard.yml")}
     lab = {c.id: c for c in load(ROOT / "inventory" / "lab-mindguard.yml")}
-    assert prod.keys() == lab.keys() and len(prod) == 38
+    assert prod.keys() == lab.keys() and len(prod) == 40
     for cid, case in prod.items():
         mine, theirs = lab[cid].spec.model_dump(), case.spec.model_dump()
         if "url" in mine:
-            assert mine["url"] == PROMETHEUS[0], cid
-            mine["url"] = PROMETHEUS[1]
+            assert mine["url"] in URLS, cid
+            mine["url"] = URLS[mine["url"]]
         if mine.get("path") and mine["path"] != "/":  # the lab host's / is the real one
             assert mine["path"].startswith(LAB_DIR + "/"), cid
             mine["path"] = mine["path"].removeprefix(LAB_DIR)
@@ -70,4 +76,4 @@ def test_the_template_collects_without_secrets_or_hosts() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
-    assert done.stdout.count("[mindguard-api-") == 38, done.stdout[-3000:]
+    assert done.stdout.count("[mindguard-api-") == 40, done.stdout[-3000:]

@@ -57,6 +57,7 @@ def test_the_kinds_in_runbook_order() -> None:
         "mysql_backup",
         "env_backup",
         "s3_backup",
+        "availability",
     ]
 
 

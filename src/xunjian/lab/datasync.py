@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from xunjian.lab.component import Component
+from xunjian.lab import process
+from xunjian.lab.component import Component, LabError
 from xunjian.lab.feishu_open import APP_ID
 from xunjian.lab.mariadb import MariaDB
 from xunjian.lab.paths import FIXED
@@ -279,6 +280,25 @@ class DataSync(Component):
                     f"{base}/api/tasks/{made.json()['id']}/toggle", timeout=10
                 ).raise_for_status()
         self.seed_history()
+        self.warm_up()
+
+    def warm_up(self, seconds: float = 60.0) -> None:
+        """A fresh lab runs each enabled task once now (立即执行, which leaves its Cron as it
+        is), so that its artifacts and XTF log exist before the first check, not a minute or
+        two later when the scheduler first fires."""
+        base = f"http://{DATASYNC}:{DATASYNC_PORT}"
+        ids = [n for n, (*_, enabled) in enumerate(TASKS, start=1) if enabled]
+        # the runs push to the Feishu stand-in, which starts beside this app
+        process.wait_until(lambda: process.port_open(FEISHU_OPEN, FEISHU_OPEN_PORT), seconds)
+        for task in ids:
+            requests.post(f"{base}/api/tasks/{task}/run", timeout=10).raise_for_status()
+        wanted = ", ".join(str(t) for t in ids)
+        count = (
+            "SELECT COUNT(DISTINCT task_id) FROM sync_logs "
+            f"WHERE trigger_type = 'manual' AND status = 'success' AND task_id IN ({wanted})"
+        )
+        if not process.wait_until(lambda: self.db(count)[0][0] >= len(ids), seconds):
+            raise LabError(f"{self.name}: the first runs of tasks {wanted} did not finish")
 
     def seed_history(self) -> None:
         """sync_logs as seeded: the daily and the disabled task's last week (self-tests call it

@@ -64,7 +64,10 @@ def write_artifacts(
     sheet.append(columns)
     for row in rows:
         sheet.append([v if isinstance(v, int | float | str) or v is None else str(v) for v in row])
-    book.save(runs / f"task_{task['id']}.xlsx")
+    # written aside, then renamed: a check never sees half a workbook (覆盖式复用 all the same)
+    xlsx = runs / f"task_{task['id']}.xlsx"
+    book.save(xlsx.with_suffix(".xlsx.part"))
+    xlsx.with_suffix(".xlsx.part").replace(xlsx)
     config = {
         "file_path": str(runs / f"task_{task['id']}.xlsx"),
         "app_token": task["app_token"],
@@ -74,7 +77,9 @@ def write_artifacts(
         "batch_size": task["batch_size"],
         "rate_limit_delay": task["rate_limit_delay"],
     }
-    (runs / f"task_{task['id']}.yaml").write_text(yaml.safe_dump(config, allow_unicode=True))
+    yml = runs / f"task_{task['id']}.yaml"
+    yml.with_suffix(".yaml.part").write_text(yaml.safe_dump(config, allow_unicode=True))
+    yml.with_suffix(".yaml.part").replace(yml)
 
 
 def token(feishu: Feishu, log: logging.Logger) -> str:

@@ -13,7 +13,7 @@ database, exporting with prometheus-client at ``/metrics`` what the runbook meas
 
 Faults are a JSON file read at most twice a second (``lab/mindguard.py``): ``latency_ms``
 (every API call but the health probe),
-``fn_delay_ms``, ``db_sleep_ms``, ``status_5xx_every``, ``status_4xx_every``,
+``health_down``, ``fn_delay_ms``, ``db_sleep_ms``, ``status_5xx_every``, ``status_4xx_every``,
 ``fn_error_every``, ``ai_fail_every`` (every Nth call fails), ``leak_pii`` (the app log
 writes phone numbers unmasked) and ``housekeeping_off`` (no clean-up of expired logs).
 """
@@ -52,29 +52,42 @@ DB_SECONDS = Histogram(
     buckets=(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0),
 )  # fmt: skip
 AI_CALLS = Counter("mindguard_ai_requests", "AI (Dify workflow) calls", ["outcome"])
+# every label set exported from the start, at 0: a rate over a window counts the first failure
+# too (a counter that appears at 1 loses it), the Prometheus client's own advice
+FUNCTIONS = ("daily-summary", "mood-trend")
+for _fn in FUNCTIONS:
+    for _outcome in ("ok", "error"):
+        FN_CALLS.labels(_fn, _outcome)
+for _outcome in ("success", "failure"):
+    AI_CALLS.labels(_outcome)
 # not request/response: the health probe and the long-lived AI chat stream
 UNTIMED = frozenset({"/api/health", "/api/chat/stream"})
 IN_FLIGHT = Gauge("mindguard_concurrent_requests", "API requests in flight")
 
 
 class Faults:
-    """The fault file, re-read at most every 0.5 s."""
+    """The fault file, re-read when it changes (a test's fault holds from its next request)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._at = 0.0
+        self._stamp: tuple[int, int, int] | None = None
         self._on: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str, default: Any = None) -> Any:
         with self._lock:
-            if time.monotonic() - self._at > 0.5:
+            try:
+                st = self.path.stat()
+                stamp: tuple[int, int, int] | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+            except OSError:
+                stamp = None
+            if stamp != self._stamp:
                 try:
                     loaded = json.loads(self.path.read_text())
                     self._on = loaded if isinstance(loaded, dict) else {}
                 except (OSError, ValueError):
                     self._on = {}
-                self._at = time.monotonic()
+                self._stamp = stamp
             return self._on.get(key, default)
 
 
@@ -182,6 +195,8 @@ def create_app(fs: Path | None = None, faults: Path | None = None) -> Flask:
 
     @app.get("/api/health")
     def health() -> Response:
+        if fault.get("health_down"):  # the API answers, but says it is not serving
+            return Response('{"status": "down"}', 503, mimetype="application/json")
         sql("SELECT 1")
         return jsonify(status="ok")
 
