@@ -78,6 +78,13 @@ class Ctea(Faults, Component):
     def app_log(self) -> Path:
         return self.paths.fs / "var" / "log" / "ctea-platform" / "app.log"
 
+    def forget_errors(self) -> None:
+        """Empty app.log and pm2's error log: after a test broke a dependency on purpose, its
+        errors would count in the next runs' 24 h (runbook 004 §4.3)."""
+        for log in (self.app_log, self.error_log):
+            if log.exists():
+                log.write_bytes(b"")
+
     @property
     def faults(self) -> Path:
         return self.paths.etc / "ctea-faults.json"
