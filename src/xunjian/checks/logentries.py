@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from xunjian import threshold
+from xunjian.checks.duration import Duration, seconds
 from xunjian.checks.spec import spec_of
 from xunjian.inventory.case import CheckCase
 from xunjian.inventory.fields import Ident
@@ -29,7 +30,6 @@ from xunjian.threshold import Threshold
 
 ORDER = 41
 STAMP = "%Y-%m-%dT%H:%M:%S"
-_UNITS = {"min": 60, "h": 3600, "d": 86400}
 
 
 class LogEntriesCheck(CheckBase):
@@ -42,7 +42,7 @@ class LogEntriesCheck(CheckBase):
     )
     time_format: str = Field("%Y-%m-%d %H:%M:%S", description="strptime format of group 1")
     match: str = Field(description=r"a regex an entry's first line matches, e.g. '\[ERROR\]'")
-    window: str = Field("24h", pattern=r"^\d+ ?(min|h|d)$", description="e.g. 24h, 90 min, 7d")
+    window: Duration = "24h"
     count: Threshold = Field(description='limits on the count, e.g. {warn: "> 0", crit: "> 10"}')
     lines: int = Field(5000, ge=1, le=200000, description="how much of the file's end is read")
 
@@ -58,13 +58,6 @@ class LogEntriesCheck(CheckBase):
         if self.count.family != "number":
             raise ValueError('count takes plain numbers, e.g. {warn: "> 0", crit: "> 10"}')
         return self
-
-    @property
-    def seconds(self) -> int:
-        m = re.fullmatch(r"(\d+) ?(min|h|d)", self.window)
-        if m is None:  # the field's pattern refuses it at load
-            raise ValueError(f"window {self.window!r}")
-        return int(m.group(1)) * _UNITS[m.group(2)]
 
 
 SPEC = LogEntriesCheck
@@ -157,7 +150,7 @@ def evaluate(case: CheckCase, obs: LogEntriesObservation) -> Result:
     if obs.lines is None:
         return Result.crit(exp, f"{obs.path} does not exist", "the log file is missing")
     found = entries(obs.lines, spec.start, spec.time_format)
-    since = obs.now - timedelta(seconds=spec.seconds)
+    since = obs.now - timedelta(seconds=seconds(spec.window))
     rx = re.compile(spec.match)
     hits = [e for e in found if e.at >= since and rx.search(e.lines[0])]
     actual = f"{len(hits)} of {len(found)} entries in the last {len(obs.lines)} lines"
